@@ -1,0 +1,102 @@
+/**
+ * An Image is the in-memory object file every producer (the assembler, the code generator)
+ * builds and every consumer (the ELF writer, the .S emitter, the patcher, the emulator's
+ * loader) reads: sections with bytes, symbols and relocations. It is the documented API
+ * between the stages; nothing downstream re-reads assembler text.
+ */
+
+export type RelocationType =
+  | "R_X86_64_64"
+  | "R_X86_64_PC32"
+  | "R_X86_64_PLT32"
+  | "R_X86_64_32"
+  | "R_X86_64_32S"
+  | "R_X86_64_PC64"
+  | "R_X86_64_16"
+  | "R_X86_64_PC16"
+  | "R_X86_64_8"
+  | "R_X86_64_PC8"
+  | "R_X86_64_GOTPCREL"
+  | "R_X86_64_GOTPCRELX"
+  | "R_X86_64_REX_GOTPCRELX";
+
+/** ELF numbers of the relocation types (x86-64 psABI). */
+export const RELOCATION_NUMBERS: Record<RelocationType, number> = {
+  R_X86_64_64: 1,
+  R_X86_64_PC32: 2,
+  R_X86_64_GOTPCREL: 9,
+  R_X86_64_PLT32: 4,
+  R_X86_64_32: 10,
+  R_X86_64_32S: 11,
+  R_X86_64_16: 12,
+  R_X86_64_PC16: 13,
+  R_X86_64_8: 14,
+  R_X86_64_PC8: 15,
+  R_X86_64_PC64: 24,
+  R_X86_64_GOTPCRELX: 41,
+  R_X86_64_REX_GOTPCRELX: 42,
+};
+
+export interface Relocation {
+  /** Offset of the field inside its section. */
+  readonly offset: number;
+  readonly type: RelocationType;
+  /** Target symbol name; a section's own name for section-relative relocations. */
+  readonly symbol: string;
+  readonly addend: bigint;
+}
+
+export interface SectionFlags {
+  readonly alloc: boolean;
+  readonly write: boolean;
+  readonly exec: boolean;
+}
+
+export interface Section {
+  readonly name: string;
+  /** "progbits" holds bytes; "nobits" (.bss) only a size. */
+  readonly kind: "progbits" | "nobits" | "note";
+  readonly flags: SectionFlags;
+  /** Alignment in bytes (a power of two). */
+  readonly align: number;
+  /** Contents; for nobits sections all zero and only the length matters. */
+  readonly data: Uint8Array;
+  readonly relocations: readonly Relocation[];
+}
+
+export type SymbolBinding = "local" | "global" | "weak";
+export type SymbolType = "notype" | "func" | "object" | "section";
+
+export interface ImageSymbol {
+  readonly name: string;
+  /** Defining section name; undefined for an undefined (external) symbol; "*ABS*" for absolute. */
+  readonly section: string | undefined;
+  readonly value: bigint;
+  readonly size: bigint;
+  readonly binding: SymbolBinding;
+  readonly type: SymbolType;
+}
+
+export interface Image {
+  readonly sections: readonly Section[];
+  /** In definition order; writers sort as their format requires. */
+  readonly symbols: readonly ImageSymbol[];
+}
+
+export function findSection(image: Image, name: string): Section | undefined {
+  return image.sections.find((s) => s.name === name);
+}
+
+export function findSymbol(image: Image, name: string): ImageSymbol | undefined {
+  return image.symbols.find((s) => s.name === name);
+}
+
+/** Default flags and kinds of the well-known section names, as GNU as assigns them. */
+export function defaultSectionAttributes(name: string): Pick<Section, "kind" | "flags"> {
+  if (name === ".text" || name.startsWith(".text.")) return { kind: "progbits", flags: { alloc: true, write: false, exec: true } };
+  if (name === ".bss" || name.startsWith(".bss.")) return { kind: "nobits", flags: { alloc: true, write: true, exec: false } };
+  if (name === ".rodata" || name.startsWith(".rodata.")) return { kind: "progbits", flags: { alloc: true, write: false, exec: false } };
+  if (name.startsWith(".note")) return { kind: "note", flags: { alloc: false, write: false, exec: false } };
+  if (name.startsWith(".debug") || name === ".comment") return { kind: "progbits", flags: { alloc: false, write: false, exec: false } };
+  return { kind: "progbits", flags: { alloc: true, write: true, exec: false } };
+}
