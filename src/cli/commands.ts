@@ -1,4 +1,9 @@
 import type { Command } from "commander";
+import { registerAsm } from "./asm.js";
+import { registerBuild } from "./build.js";
+import { registerCheck } from "./check.js";
+import { registerDisasm } from "./disasm.js";
+import { registerEmu } from "./emu.js";
 
 /**
  * A command module adds its subcommand to the program. `setExit` records the exit code the
@@ -6,4 +11,4 @@ import type { Command } from "commander";
  */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [registerAsm, registerBuild, registerCheck, registerDisasm, registerEmu];

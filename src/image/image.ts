@@ -50,6 +50,10 @@ export interface SectionFlags {
   readonly alloc: boolean;
   readonly write: boolean;
   readonly exec: boolean;
+  /** SHF_MERGE: equal entries (of `entsize` bytes, or strings) may be merged by the linker. */
+  readonly merge?: boolean;
+  /** SHF_STRINGS: the entries are NUL-terminated strings. */
+  readonly strings?: boolean;
 }
 
 export interface Section {
@@ -59,22 +63,30 @@ export interface Section {
   readonly flags: SectionFlags;
   /** Alignment in bytes (a power of two). */
   readonly align: number;
+  /** Size of one entry for sections of fixed-size entries (ELF sh_entsize); absent means 0. */
+  readonly entsize?: number;
   /** Contents; for nobits sections all zero and only the length matters. */
   readonly data: Uint8Array;
   readonly relocations: readonly Relocation[];
 }
 
 export type SymbolBinding = "local" | "global" | "weak";
-export type SymbolType = "notype" | "func" | "object" | "section";
+export type SymbolType = "notype" | "func" | "object" | "section" | "file";
+export type SymbolVisibility = "default" | "internal" | "hidden" | "protected";
 
 export interface ImageSymbol {
   readonly name: string;
-  /** Defining section name; undefined for an undefined (external) symbol; "*ABS*" for absolute. */
+  /**
+   * Defining section name; undefined for an undefined (external) symbol; "*ABS*" for absolute;
+   * "*COM*" for a common symbol (ELF SHN_COMMON), whose value is then its alignment.
+   */
   readonly section: string | undefined;
   readonly value: bigint;
   readonly size: bigint;
   readonly binding: SymbolBinding;
   readonly type: SymbolType;
+  /** ELF st_other visibility; absent means "default". */
+  readonly visibility?: SymbolVisibility;
 }
 
 export interface Image {
@@ -96,6 +108,8 @@ export function defaultSectionAttributes(name: string): Pick<Section, "kind" | "
   if (name === ".text" || name.startsWith(".text.")) return { kind: "progbits", flags: { alloc: true, write: false, exec: true } };
   if (name === ".bss" || name.startsWith(".bss.")) return { kind: "nobits", flags: { alloc: true, write: true, exec: false } };
   if (name === ".rodata" || name.startsWith(".rodata.")) return { kind: "progbits", flags: { alloc: true, write: false, exec: false } };
+  // as gives .note.GNU-stack no flags and, unlike other .note sections, type PROGBITS.
+  if (name === ".note.GNU-stack") return { kind: "progbits", flags: { alloc: false, write: false, exec: false } };
   if (name.startsWith(".note")) return { kind: "note", flags: { alloc: false, write: false, exec: false } };
   if (name.startsWith(".debug") || name === ".comment") return { kind: "progbits", flags: { alloc: false, write: false, exec: false } };
   return { kind: "progbits", flags: { alloc: true, write: true, exec: false } };

@@ -35,6 +35,16 @@ export interface MemoryOperand {
   /** Displacement, or the addend when `symbol` is set. */
   readonly disp: bigint;
   readonly symbol?: SymbolRef;
+  /**
+   * Displacement field width when it is not the shortest one (a decoded `0f 1f 80 00 00 00 00`
+   * keeps its disp32 of 0; NOP fill uses it). The encoder picks the shortest when absent.
+   */
+  readonly dispBits?: 8 | 32;
+  /**
+   * A SIB byte that no register needs (decoded `(%rax,%riz,1)`): the index field says "none"
+   * and `scale` holds the SIB's scale field. Absent: SIB only when the registers need one.
+   */
+  readonly sib?: boolean;
 }
 
 /** A branch target: an absolute address (decoded) or a symbol plus addend (parsed). */
@@ -52,6 +62,19 @@ export interface Prefixes {
   readonly seg?: Register;
   /** Extra operand-size prefixes written as `data16` (NOP fill uses them). */
   readonly data16?: number;
+  /**
+   * The REX byte exactly as encoded (set by the decoder whenever there is one, even one that
+   * carries nothing, like `40` before `mov %al,%bl` or `48` before `push`). An encoder emits
+   * this byte instead of the REX it would compute; it always includes the bits the operands need.
+   */
+  readonly rex?: number;
+  /**
+   * The legacy prefix bytes exactly as encoded, in order, including the operand-size,
+   * mandatory, segment, lock and rep prefixes the fields above also describe (set by the
+   * decoder). An encoder emits these instead of deriving prefixes; the printer names the ones
+   * the instruction does not use, in this order, as objdump does (`data16 cs nopw ...`).
+   */
+  readonly legacy?: readonly number[];
 }
 
 export interface Instruction {

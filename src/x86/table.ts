@@ -20,7 +20,7 @@
  *     sI sign-extended immediate (sIb: imm8, sIz: imm32 extended to 64)
  *     J  relative branch target (Jb rel8, Jz rel32)   O  absolute 64-bit address (movabs)
  *     C  control register in ModRM.reg         D  debug register in ModRM.reg
- *     AL rAX CL  fixed registers (rAX: accumulator of the row's size)   1  literal $1
+ *     AL rAX CL  fixed registers (rAX: accumulator of the row's size)   1 3  literal $1, $3
  *     *Ev  indirect branch target (AT&T `*`)
  * - ENCODING: hex opcode bytes (mandatory prefixes included, e.g. `f3 0f b8`), then `/r`,
  *   `/0`-`/7`, or `/xx` for a fixed ModRM byte; `+r` adds the Z register to the last opcode
@@ -31,7 +31,9 @@
  *   row the decoder already owns), `sem=KEY` (emulator semantics; default the mnemonic),
  *   `cc=N` (condition code for jcc/setcc/cmovcc rows), `spell=a/b` or `spellNN=a/b` (the
  *   spellings of every size, or of size NN), `print=...`. `sizes=0` keeps a sized operand
- *   (ltr's Ew) from implying an operand-size prefix or suffix.
+ *   (ltr's Ew) from implying an operand-size prefix or suffix. `show=X,Y` lists operands the
+ *   disassembler prints although the encoding implies them (string instructions): X is
+ *   %ds:(%rsi), Y is %es:(%rdi), AL/rAX the accumulator.
  * - A /r row with a G operand but no E/M/R operand (the two-operand `imul $imm, %reg`) encodes
  *   the register in both ModRM fields.
  *
@@ -51,11 +53,17 @@ export type OperandType =
   | { readonly t: "opreg"; readonly bits: OperandSize } // Z
   | { readonly t: "fixed"; readonly reg: Register } // AL, rAX, CL
   | { readonly t: "imm"; readonly bits: 8 | 16 | 32 | 64; readonly signExtended: boolean } // I, sI
-  | { readonly t: "one" } // literal $1
+  | { readonly t: "one"; readonly value: 1 | 3 } // a literal immediate: $1 (shifts) or $3 (int $3)
   | { readonly t: "rel"; readonly bits: 8 | 32 } // J
   | { readonly t: "moffs"; readonly bits: OperandSize } // O
   | { readonly t: "creg" } // C
   | { readonly t: "dreg" }; // D
+
+/** An operand the disassembler shows but the encoding implies (`show=`). */
+export type ShownOperand =
+  | { readonly t: "fixed"; readonly reg: Register } // AL, rAX
+  | { readonly t: "strsrc" } // X: %ds:(%rsi)
+  | { readonly t: "strdst" }; // Y: %es:(%rdi)
 
 export type ModRM =
   | { readonly kind: "none" }
@@ -103,6 +111,8 @@ export interface Form {
   readonly sem: string;
   /** Condition code 0-15 for jcc/setcc/cmovcc, else -1. */
   readonly cc: number;
+  /** Implied operands the disassembler prints, in AT&T order (`show=`). */
+  readonly shown: readonly ShownOperand[];
   /** The source row, for messages and debugging. */
   readonly row: string;
 }
@@ -253,20 +263,26 @@ function rows(): string[] {
     "mov Id,Ed c7 /0 id",
     "mov sIz,Eq c7 /0 iz",
     "mov Iq,Zq b8 +r io spell=movabs/movabsq/mov/movq print=movabs",
-    "movabs Ob,AL a0 spell=movabs/movabsb",
-    "movabs Ov,rAX a1",
-    "movabs AL,Ob a2 spell=movabs/movabsb",
-    "movabs rAX,Ov a3",
-    "mov Cq,Rq 0f 20 /r d64 sem=movcr",
-    "mov Rq,Cq 0f 22 /r d64 sem=movcr",
-    "mov Dq,Rq 0f 21 /r d64 sem=movdr",
-    "mov Rq,Dq 0f 23 /r d64 sem=movdr",
+    // The moffs forms also answer to `mov`: gas takes them for an absolute address beyond a
+    // sign-extended disp32 (`mov 0x80000000, %eax`), after the ModRM rows above have failed.
+    "movabs Ob,AL a0 spell=movabs/movabsb/mov/movb",
+    "movabs Ov,rAX a1 spell16=movabs/movabsw/mov/movw spell32=movabs/movabsl/mov/movl spell64=movabs/movabsq/mov/movq",
+    "movabs AL,Ob a2 spell=movabs/movabsb/mov/movb",
+    "movabs rAX,Ov a3 spell16=movabs/movabsw/mov/movw spell32=movabs/movabsl/mov/movl spell64=movabs/movabsq/mov/movq",
+    "mov Cq,Rq 0f 20 /r d64 sizes=0 sem=movcr",
+    "mov Rq,Cq 0f 22 /r d64 sizes=0 sem=movcr",
+    "mov Dq,Rq 0f 21 /r d64 sizes=0 sem=movdr",
+    "mov Rq,Dq 0f 23 /r d64 sizes=0 sem=movdr",
     "movzb Eb,Gv 0f b6 /r spell16=movzbw/movzx spell32=movzbl/movzx spell64=movzbq/movzx sem=movzx",
     "movzw Ew,Gv 0f b7 /r sizes=32,64 spell32=movzwl/movzx spell64=movzwq/movzx sem=movzx",
     "movsb Eb,Gv 0f be /r spell16=movsbw/movsx spell32=movsbl/movsx spell64=movsbq/movsx sem=movsx",
     "movsw Ew,Gv 0f bf /r sizes=32,64 spell32=movswl/movsx spell64=movswq/movsx sem=movsx",
-    "movslq Ed,Gq 63 /r spell=movslq/movsxd/movsx sem=movsx",
+    "movslq Ed,Gq 63 /r sizes=64 spell=movslq/movsxd/movsx sem=movsx",
     "lea M,Gv 8d /r",
+    // gas: `xchg %rax,%rax` is the one-byte nop (no REX.W); `xchg %eax,%eax` must not be 90,
+    // which would skip the zero-extension of rax, so it takes 87 c0.
+    "xchg rAX,rAX 90 d64 sizes=64 alias",
+    "xchg rAX,rAX 87 /c0 sizes=32 alias",
     "xchg rAX,Zv 90 +r",
     "xchg Zv,rAX 90 +r alias",
     "xchg Gb,Eb 86 /r lock",
@@ -291,7 +307,7 @@ function rows(): string[] {
   );
   CONDITIONS.forEach((names, cc) => {
     r.push(`cmov${names[0]} Ev,Gv 0f ${hex(0x40 + cc)} /r cc=${cc} sem=cmovcc`);
-    r.push(`set${names[0]} Eb 0f ${hex(0x90 + cc)} /0 cc=${cc} sem=setcc`);
+    r.push(`set${names[0]} Eb 0f ${hex(0x90 + cc)} /0 cc=${cc} sem=setcc print=set${names[0]}`);
     r.push(`j${names[0]} Jb ${hex(0x70 + cc)} cb cc=${cc} sem=jcc`);
     r.push(`j${names[0]} Jz 0f ${hex(0x80 + cc)} cd cc=${cc} sem=jcc`);
   });
@@ -309,13 +325,17 @@ function rows(): string[] {
     "enter Iw,Ib c8 iw ib d64 sizes=64",
     "leave - c9 d64 sizes=64",
     "int3 - cc",
+    // gas assembles `int $3` as the one-byte int3.
+    "int 3 cc alias sem=int3",
     "int Ib cd ib",
     "ud2 - 0f 0b",
     "syscall - 0f 05",
+    // A bare `iret` or `sysret` is ambiguous for gas (it warns and picks the 32-bit one): both
+    // sizes answer to it, so pvopc asks for the suffix.
     "sysret - 0f 07 sizes=32 spell=sysret/sysretl",
-    "sysret - 0f 07 sizes=64 spell=sysretq print=sysretq",
-    "iret - cf sizes=32 spell=iret/iretl",
-    "iret - cf sizes=64 spell=iretq print=iretq",
+    "sysret - 0f 07 sizes=64 spell=sysretq/sysret print=sysretq",
+    "iret - cf sizes=32 spell=iret/iretl print=iret",
+    "iret - cf sizes=64 spell=iretq/iret print=iretq",
   );
 
   // System.
@@ -340,9 +360,15 @@ function rows(): string[] {
     "lidt M 0f 01 /3",
     "sidt M 0f 01 /1",
     "ltr Ew 0f 00 /3 sizes=0",
-    "str Ev 0f 00 /1",
+    // A segment selector stored to memory is 16 bits whatever the operand size.
+    // gas stores a selector into a 64-bit register without REX.W.
+    "str Rq 0f 00 /1 d64 alias",
+    "str Rv 0f 00 /1",
+    "str Mw 0f 00 /1 sizes=0",
     "lldt Ew 0f 00 /2 sizes=0",
-    "sldt Ev 0f 00 /0",
+    "sldt Rq 0f 00 /0 d64 alias",
+    "sldt Rv 0f 00 /0",
+    "sldt Mw 0f 00 /0 sizes=0",
     "lfence - 0f ae /e8",
     "mfence - 0f ae /f0",
     "sfence - 0f ae /f8",
@@ -356,12 +382,12 @@ function rows(): string[] {
 
   // String operations (rep-able). The operands are implicit: (%rsi) and (%rdi).
   r.push(
-    "movs - a4 sizes=8 rep",
-    "movs - a5 rep sizes=16,32,64",
-    "stos - aa sizes=8 rep",
-    "stos - ab rep sizes=16,32,64",
-    "lods - ac sizes=8 rep",
-    "lods - ad rep sizes=16,32,64",
+    "movs - a4 sizes=8 rep show=X,Y",
+    "movs - a5 rep sizes=16,32,64 show=X,Y",
+    "stos - aa sizes=8 rep show=AL,Y",
+    "stos - ab rep sizes=16,32,64 show=rAX,Y",
+    "lods - ac sizes=8 rep show=X,AL",
+    "lods - ad rep sizes=16,32,64 show=X,rAX",
   );
 
   // Atomics.
@@ -371,7 +397,7 @@ function rows(): string[] {
     "xadd Gb,Eb 0f c0 /r lock",
     "xadd Gv,Ev 0f c1 /r lock",
     "cmpxchg8b Mq 0f c7 /1 lock sizes=0",
-    "cmpxchg16b Mo 0f c7 /1 lock sizes=64",
+    "cmpxchg16b Mo 0f c7 /1 lock sizes=64 print=cmpxchg16b",
   );
 
   // NOPs: the one-byte nop and the multi-byte 0f 1f /0 forms GNU as pads with.
@@ -411,7 +437,7 @@ function parseOperand(code: string, v: number): { type: OperandType; indirect: b
   if (code === "AL") return { type: fixed("al"), indirect };
   if (code === "CL") return { type: fixed("cl"), indirect };
   if (code === "rAX") return { type: fixed(v === 16 ? "ax" : v === 32 ? "eax" : "rax"), indirect };
-  if (code === "1") return { type: { t: "one" }, indirect };
+  if (code === "1" || code === "3") return { type: { t: "one", value: code === "1" ? 1 : 3 }, indirect };
   if (code === "C") return { type: { t: "creg" }, indirect };
   const m = /^(sI|[GEMRZIJOCD])([bwdqvzo]?)$/.exec(code === "Cq" ? "C" : code === "Dq" ? "D" : code);
   if (!m) throw new Error(`bad operand code ${code}`);
@@ -476,7 +502,9 @@ function expand(row: string, forms: Form[]): void {
     let plusReg = false;
     const immediates: (8 | 16 | 32 | 64)[] = [];
     for (const e of enc) {
-      if (/^[0-9a-f]{2}$/.test(e)) {
+      // `cb`/`cd` after the opcode of a branch row name its displacement, not opcode bytes.
+      const displacement = (e === "cb" || e === "cd") && opcode.length > 0 && operands.some((o) => o.t === "rel");
+      if (/^[0-9a-f]{2}$/.test(e) && !displacement) {
         if (opcode.length === 0 && (e === "66" || e === "f2" || e === "f3") && enc.length > 1) mandatoryPrefixes.push(parseInt(e, 16));
         else opcode.push(parseInt(e, 16));
       } else if (e === "/r") modrm = { kind: "r" };
@@ -502,13 +530,19 @@ function expand(row: string, forms: Form[]): void {
           ? [mnemonic, mnemonic + suffix]
           : [mnemonic];
     const print = attrs.get("print");
+    const bare = spellings.includes(mnemonic) ? mnemonic : spellings[0]!;
     const ccText = attrs.get("cc");
+    const shown = (attrs.get("show")?.split(",") ?? []).map((c): ShownOperand => {
+      if (c === "X") return { t: "strsrc" };
+      if (c === "Y") return { t: "strdst" };
+      return parseOperand(c, v).type as ShownOperand;
+    });
     forms.push({
       id: forms.length,
       mnemonic,
       spellings,
-      printSized: print ?? (spellings.includes(mnemonic + suffix) ? mnemonic + suffix : spellings[0]!),
-      printBare: print ?? (spellings.includes(mnemonic) ? mnemonic : spellings[0]!),
+      printSized: print ?? (default64 && opsize === 64 ? bare : spellings.includes(mnemonic + suffix) ? mnemonic + suffix : spellings[0]!),
+      printBare: print ?? bare,
       operands,
       indirect,
       opsize,
@@ -525,6 +559,7 @@ function expand(row: string, forms: Form[]): void {
       default64,
       sem: attrs.get("sem") ?? mnemonic,
       cc: ccText === undefined ? -1 : Number(ccText),
+      shown,
       row,
     });
   }

@@ -1,0 +1,58 @@
+// Front-end benchmark: checking a generated file of 10,000 ops, and how the time grows from
+// 1,000 to 100,000 ops (it should grow linearly: the per-op time stays flat). Imports dist/.
+import { SourceFile } from "../dist/diag/diagnostic.js";
+import { check } from "../dist/lang/index.js";
+
+const BODIES = ["cli", "sti", "pushfq; popq %rax", "pushq %rdi; popfq", "movq %rdi, %rax", "xorl %eax, %eax"];
+
+/** A file with `n` ops in groups of 100, a backend binding every tenth op, and one scenario per group. */
+export function generate(n) {
+  const out = ["target x86_64", ""];
+  const groups = Math.ceil(n / 100);
+  for (let g = 0; g < groups; g++) {
+    out.push(`group g${g} {`);
+    for (let i = 0; i < 100 && g * 100 + i < n; i++) {
+      const k = g * 100 + i;
+      if (k % 7 === 3) out.push(`  op op${i}(x: u64) -> u64 { convention callee_save; identity }`);
+      else if (k % 7 === 5) out.push(`  op op${i}(x: u64) { nop }`);
+      else out.push(`  op op${i}(x: u64) -> u64 { native { ${BODIES[k % BODIES.length]} } }`);
+    }
+    out.push("}", "");
+  }
+  out.push("backend hv {", "  data hv_state: 64");
+  for (let k = 0; k < n; k += 10) out.push(`  impl g${Math.floor(k / 100)}.op${k % 100} = c hv_op${k}`);
+  out.push("}", "");
+  for (let g = 0; g < groups; g++) out.push(`scenario s${g} {`, "  init { rdi = 1 }", `  code { pvcall g${g}.op0; movq %rax, %rbx; pvcall g${g}.op1, room 8 }`, "}", "");
+  return out.join("\n");
+}
+
+function timeCheck(n) {
+  const file = new SourceFile(`bench-${n}.pvop`, generate(n));
+  const start = performance.now();
+  const result = check(file);
+  const ms = performance.now() - start;
+  const errors = result.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length) throw new Error(`generated file has errors: ${errors[0].message}`);
+  return ms;
+}
+
+function best(n, runs) {
+  let min = Infinity;
+  for (let i = 0; i < runs; i++) min = Math.min(min, timeCheck(n));
+  return min;
+}
+
+export async function run() {
+  timeCheck(1_000); // warm up the JIT and build the parser once
+  const rows = [];
+  const t10k = best(10_000, 3);
+  rows.push({ name: "check: 10,000 ops", value: Math.round(t10k), unit: "ms" });
+  const base = best(1_000, 5) / 1_000;
+  for (const n of [1_000, 10_000, 100_000]) {
+    const perOp = (n === 10_000 ? t10k : best(n, n >= 100_000 ? 1 : 3)) / n;
+    rows.push({ name: `check: per op at ${n.toLocaleString("en-US")} ops`, value: Number((perOp * 1000).toFixed(1)), unit: "µs/op", ratio: Number((perOp / base).toFixed(2)) });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.table(await run());

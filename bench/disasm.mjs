@@ -1,0 +1,74 @@
+// Disassembler benchmark: pvopc's decoder and printer against `objdump -d` on the same ~200k
+// instructions: the test corpus of every table form in every operand shape
+// (test/x86/disasm-gen.mjs), assembled by GNU as and repeated. In-process and through the CLI;
+// imports the compiled library from dist/.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { decode } from "../dist/x86/decode.js";
+import { formatListing } from "../dist/x86/print.js";
+import { FORMS } from "../dist/x86/table.js";
+import { corpusSource } from "../test/x86/disasm-gen.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const INSTRUCTIONS = 200_000;
+
+/** Best wall time of `runs` calls of fn, in milliseconds. */
+function best(runs, fn) {
+  let min = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    min = Math.min(min, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return min;
+}
+
+/** The corpus's code as assembled by GNU as (without the lines as rejects) and its instruction count. */
+function corpusCode(dir) {
+  const source = corpusSource(FORMS)
+    .split("\n")
+    .filter((line) => !/%[abcd]h\b|^data16 cs/.test(line))
+    .join("\n");
+  writeFileSync(join(dir, "corpus.s"), source);
+  execFileSync("as", ["--64", "-o", join(dir, "corpus.o"), join(dir, "corpus.s")], { stdio: "ignore" });
+  execFileSync("objcopy", ["-O", "binary", "--only-section", ".text", join(dir, "corpus.o"), join(dir, "corpus.bin")]);
+  const code = readFileSync(join(dir, "corpus.bin"));
+  let count = 0;
+  for (let offset = 0; offset < code.length; count++) offset += decode(code, offset, 0n).length;
+  return { code, count };
+}
+
+export async function run() {
+  const dir = mkdtempSync(join(tmpdir(), "pvopc-bench-"));
+  try {
+    const corpus = corpusCode(dir);
+    const copies = Math.ceil(INSTRUCTIONS / corpus.count);
+    const bytes = new Uint8Array(corpus.code.length * copies);
+    for (let i = 0; i < copies; i++) bytes.set(corpus.code, i * corpus.code.length);
+    const n = corpus.count * copies;
+    const file = join(dir, "code.bin");
+    writeFileSync(file, bytes);
+    const quiet = { stdio: ["ignore", "ignore", "inherit"], maxBuffer: 1 << 30 };
+
+    const decodeMs = best(5, () => {
+      for (let offset = 0; offset < bytes.length; ) offset += decode(bytes, offset, BigInt(offset)).length;
+    });
+    const listingMs = best(3, () => formatListing([{ base: 0n, bytes }]));
+    const objdumpMs = best(3, () => spawnSync("objdump", ["-D", "-b", "binary", "-m", "i386:x86-64", file], quiet));
+    const cliMs = best(3, () => spawnSync(process.execPath, [join(here, "../bin/pvopc"), "disasm", file], quiet));
+    const peer = "objdump -d (binutils)";
+    return [
+      { name: `decode only, ${n} instructions (${bytes.length} bytes)`, value: (n / decodeMs) * 1000, unit: "instructions/s", note: "what the emulator's decode cache calls" },
+      { name: "decode + print listing, in-process", value: listingMs, unit: "ms", peer, ratio: listingMs / objdumpMs },
+      { name: "pvopc disasm FILE (CLI, incl. Node start-up)", value: cliMs, unit: "ms", peer, ratio: cliMs / objdumpMs },
+      { name: "objdump -D -b binary, same bytes", value: objdumpMs, unit: "ms" },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(await run());

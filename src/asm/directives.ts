@@ -1,0 +1,402 @@
+/**
+ * The directives pvopc's assembler accepts, each as GNU as 2.40 reads it on x86-64 ELF
+ * (`.align` counts bytes, like `.balign`). docs/assembler.md lists them.
+ */
+import type { Span } from "../diag/diagnostic.js";
+import { ESCAPES, isProblem, problem, type Value } from "../x86/expr.js";
+import { MAX_NOP, nopFill } from "../x86/nops.js";
+import { splitOperands } from "../x86/syntax.js";
+import type { SymbolBinding, SymbolType, SymbolVisibility } from "../image/image.js";
+import type { Assembler } from "./assembler.js";
+import { parseSectionFlags, sectionAttributesByName, sectionKindOf } from "./sections.js";
+import type { AlignPart } from "./state.js";
+
+export interface DirectiveUse {
+  /** Lower-case directive name with its dot. */
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  /** The arguments text, trimmed. */
+  readonly argsStart: number;
+  readonly argsEnd: number;
+}
+
+type Handler = (asm: Assembler, d: DirectiveUse) => void;
+
+function args(asm: Assembler, d: DirectiveUse): [number, number][] {
+  if (d.argsStart >= d.argsEnd) return [];
+  return splitOperands(asm.text, d.argsStart, d.argsEnd);
+}
+
+function wrongCount(asm: Assembler, d: DirectiveUse, expected: string): void {
+  asm.report(problem("PV1013", `${d.name} takes ${expected}`, d.start, Math.max(d.end, d.argsEnd)));
+}
+
+/** A constant argument, or undefined after reporting why not. */
+function constant(asm: Assembler, [s, e]: [number, number], what: string): bigint | undefined {
+  const v = asm.value(asm.text, s, e);
+  if (isProblem(v)) {
+    asm.report(v);
+    return undefined;
+  }
+  if (v.plus !== undefined || v.minus !== undefined) {
+    asm.report(problem("PV1013", `${what} must be a constant`, s, e));
+    return undefined;
+  }
+  return BigInt.asIntN(64, v.addend);
+}
+
+function count(asm: Assembler, arg: [number, number], what: string, max = 1 << 28): number | undefined {
+  const v = constant(asm, arg, what);
+  if (v === undefined) return undefined;
+  if (v < 0n || v > BigInt(max)) {
+    asm.report(problem("PV1013", `${what} ${v} is out of range (0-${max})`, arg[0], arg[1]));
+    return undefined;
+  }
+  return Number(v);
+}
+
+/** True when a constant fits `size` bytes signed or unsigned, as gas accepts without complaint. */
+export function fitsData(value: bigint, size: number): boolean {
+  if (size >= 8) return true;
+  const v = BigInt.asIntN(64, value);
+  const limit = 1n << BigInt(size * 8);
+  return v > -limit && v < limit;
+}
+
+function writeLittleEndian(asm: Assembler, value: bigint, size: number): void {
+  const section = asm.current;
+  section.reserve(size);
+  let x = BigInt.asUintN(size * 8, value);
+  for (let i = 0; i < size; i++) {
+    section.buf[section.len++] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+}
+
+function noData(asm: Assembler, span: Span): boolean {
+  if (asm.current.kind !== "nobits") return false;
+  asm.report(problem("PV1013", `section '${asm.current.name}' is nobits and cannot hold data (use .skip or .zero)`, span.start, span.end));
+  return true;
+}
+
+function data(size: 1 | 2 | 4 | 8): Handler {
+  return (asm, d) => {
+    const list = args(asm, d);
+    if (list.length === 0) return;
+    if (noData(asm, d)) return;
+    for (const [s, e] of list) {
+      const v = asm.value(asm.text, s, e);
+      if (isProblem(v)) {
+        asm.report(v);
+        continue;
+      }
+      if (v.plus === undefined && v.minus !== undefined) {
+        asm.report(problem("PV1018", "a symbol may only be subtracted from another symbol", s, e));
+        continue;
+      }
+      if (v.plus === undefined) {
+        if (!fitsData(v.addend, size)) asm.report(problem("PV1017", `value 0x${v.addend.toString(16)} does not fit in ${size * 8} bits`, s, e));
+        else writeLittleEndian(asm, v.addend, size);
+        continue;
+      }
+      const section = asm.current;
+      const symbol = v.minus === undefined ? { name: v.plus } : { name: v.plus, minus: v.minus };
+      asm.addFixup(section, section.len, section.parts.length, { offset: 0, size, kind: "unsigned", symbol, addend: v.addend, operand: 0, branch: false }, { start: s, end: e });
+      writeLittleEndian(asm, 0n, size);
+    }
+  };
+}
+
+/** Decodes a quoted string with C escapes (\n, \t, \\, \", octal \ooo, hex \xhh). */
+function stringBytes(asm: Assembler, s: number, e: number): number[] | undefined {
+  const text = asm.text;
+  if (text.charCodeAt(s) !== 34 || text.charCodeAt(e - 1) !== 34 || e - s < 2) {
+    asm.report(problem("PV1013", "expected a string in double quotes", s, e));
+    return undefined;
+  }
+  const out: number[] = [];
+  for (let i = s + 1; i < e - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 92) {
+      if (c < 0x80) out.push(c);
+      else out.push(...new TextEncoder().encode(text[i]!));
+      continue;
+    }
+    const n = text[++i]!;
+    if (n >= "0" && n <= "7") {
+      let v = 0;
+      let k = 0;
+      while (k < 3 && i < e - 1 && text[i]! >= "0" && text[i]! <= "7") {
+        v = v * 8 + Number(text[i]);
+        i++;
+        k++;
+      }
+      i--;
+      out.push(v & 0xff);
+    } else if (n === "x" || n === "X") {
+      let v = 0;
+      while (i + 1 < e - 1 && /[0-9a-fA-F]/.test(text[i + 1]!)) v = v * 16 + parseInt(text[++i]!, 16);
+      out.push(v & 0xff);
+    } else out.push(ESCAPES[n] ?? n.charCodeAt(0));
+  }
+  return out;
+}
+
+function ascii(terminate: boolean): Handler {
+  return (asm, d) => {
+    if (noData(asm, d)) return;
+    for (const [s, e] of args(asm, d)) {
+      const bytes = stringBytes(asm, s, e);
+      if (!bytes) continue;
+      if (terminate) bytes.push(0);
+      asm.current.append(Uint8Array.from(bytes));
+    }
+  };
+}
+
+function space(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length < 1 || list.length > 2) return wrongCount(asm, d, "a size and an optional fill byte");
+  const n = count(asm, list[0]!, "size");
+  if (n === undefined) return;
+  let fill = 0n;
+  if (list.length === 2) {
+    const f = constant(asm, list[1]!, "fill");
+    if (f === undefined) return;
+    fill = f;
+  }
+  if (fill !== 0n && noData(asm, d)) return;
+  asm.current.fill(Number(BigInt.asUintN(8, fill)), n);
+}
+
+function fill(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length < 1 || list.length > 3) return wrongCount(asm, d, "repeat[, size[, value]]");
+  const repeat = count(asm, list[0]!, "repeat count");
+  const size = list.length > 1 ? count(asm, list[1]!, "size", 8) : 1;
+  const value = list.length > 2 ? constant(asm, list[2]!, "value") : 0n;
+  if (repeat === undefined || size === undefined || value === undefined) return;
+  if (value !== 0n && noData(asm, d)) return;
+  // gas takes the value from an 8-byte number whose upper four bytes are zero.
+  const v = BigInt.asUintN(32, value);
+  for (let r = 0; r < repeat; r++) writeLittleEndian(asm, size > 4 ? v : BigInt.asUintN(size * 8, v), size);
+}
+
+function align(kind: "bytes" | "power"): Handler {
+  return (asm, d) => {
+    const list = args(asm, d);
+    if (list.length < 1 || list.length > 3) return wrongCount(asm, d, "an alignment, an optional fill and an optional maximum");
+    const a = count(asm, list[0]!, "alignment", kind === "power" ? 31 : 1 << 30);
+    if (a === undefined) return;
+    let alignment = kind === "power" ? 2 ** a : a;
+    if (alignment === 0) alignment = 1;
+    if ((alignment & (alignment - 1)) !== 0) return asm.report(problem("PV1013", `alignment ${alignment} is not a power of 2`, list[0]![0], list[0]![1]));
+    const section = asm.current;
+    let fillValue: number | "nop" = section.flags.exec ? "nop" : 0;
+    if (list.length > 1 && list[1]![1] > list[1]![0]) {
+      const f = constant(asm, list[1]!, "fill");
+      if (f === undefined) return;
+      const byte = Number(BigInt.asUintN(8, f));
+      // gas pads code with NOPs when asked for the one-byte NOP as fill.
+      fillValue = section.flags.exec && byte === 0x90 ? "nop" : byte;
+    }
+    let max = 0;
+    if (list.length > 2) {
+      const m = count(asm, list[2]!, "maximum");
+      if (m === undefined) return;
+      max = m;
+    }
+    if (section.kind === "nobits") fillValue = 0;
+    section.align = Math.max(section.align, alignment);
+    const part: AlignPart = { kind: "align", at: section.len, alignment, max, fill: fillValue, size: 0 };
+    section.parts.push(part);
+  };
+}
+
+function nops(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length < 1 || list.length > 2) return wrongCount(asm, d, "a size and an optional maximum NOP length");
+  const n = count(asm, list[0]!, "size");
+  const max = list.length > 1 ? count(asm, list[1]!, "maximum NOP length", MAX_NOP) : undefined;
+  if (n === undefined || (list.length > 1 && max === undefined)) return;
+  if (noData(asm, d)) return;
+  asm.current.append(nopFill(n, max === undefined || max === 0 ? undefined : max));
+}
+
+/** A section name: a run of non-blank, non-comma characters, or a quoted string. */
+function sectionName(asm: Assembler, [s, e]: [number, number]): string | undefined {
+  const text = asm.text.slice(s, e);
+  if (/^"[^"]+"$/.test(text)) return text.slice(1, -1);
+  if (/^[A-Za-z0-9_.$-]+$/.test(text)) return text;
+  asm.report(problem("PV1013", `invalid section name '${text}'`, s, e));
+  return undefined;
+}
+
+function sectionDirective(push: boolean): Handler {
+  return (asm, d) => {
+    const list = args(asm, d);
+    if (list.length < 1) return wrongCount(asm, d, "a section name");
+    const name = sectionName(asm, list[0]!);
+    if (name === undefined) return;
+    let attributes = sectionAttributesByName(name);
+    if (list.length > 1) {
+      const [fs, fe] = list[1]!;
+      const flagText = asm.text.slice(fs, fe);
+      if (!/^"[^"]*"$/.test(flagText)) return asm.report(problem("PV1013", `expected section flags in double quotes, found '${flagText}'`, fs, fe));
+      const flags = parseSectionFlags(flagText.slice(1, -1));
+      if ("bad" in flags) return asm.report(problem("PV1013", `unsupported section flag '${flags.bad}'`, fs, fe));
+      let kind = attributes.kind;
+      if (list.length > 2) {
+        const [ts, te] = list[2]!;
+        const k = sectionKindOf(asm.text.slice(ts, te));
+        if (!k) return asm.report(problem("PV1013", `unsupported section type '${asm.text.slice(ts, te)}'`, ts, te));
+        kind = k;
+      }
+      let entsize = 0;
+      if (list.length > 3) {
+        const n = count(asm, list[3]!, "entry size");
+        if (n === undefined) return;
+        entsize = n;
+      }
+      if (list.length > 4) return wrongCount(asm, d, "a name, flags, a type and an entry size");
+      attributes = { kind, flags, entsize };
+    }
+    const section = asm.section(name, attributes);
+    if (push) asm.sectionStack.push({ current: asm.current, previous: asm.previous });
+    asm.switchTo(section);
+  };
+}
+
+function simpleSection(name: string): Handler {
+  return (asm, d) => {
+    const list = args(asm, d);
+    if (list.length > 0) {
+      const n = constant(asm, list[0]!, "subsection");
+      if (n === undefined) return;
+      if (n !== 0n) return asm.report(problem("PV1013", "subsections are not supported", list[0]![0], list[0]![1]));
+    }
+    asm.switchTo(asm.section(name));
+  };
+}
+
+function popsection(asm: Assembler, d: DirectiveUse): void {
+  const top = asm.sectionStack.pop();
+  if (!top) return asm.report(problem("PV1016", ".popsection without a matching .pushsection", d.start, d.end));
+  asm.current = top.current;
+  asm.previous = top.previous;
+}
+
+function previous(asm: Assembler): void {
+  const p = asm.previous;
+  asm.previous = asm.current;
+  asm.current = p;
+}
+
+/** The symbol names of `.globl a, b` and friends. */
+function names(asm: Assembler, d: DirectiveUse): { name: string; span: Span }[] {
+  const out: { name: string; span: Span }[] = [];
+  for (const [s, e] of args(asm, d)) {
+    const name = asm.text.slice(s, e);
+    if (!/^[A-Za-z_.$][A-Za-z0-9_.$]*$/.test(name)) asm.report(problem("PV1013", `invalid symbol name '${name}'`, s, e));
+    else out.push({ name, span: { start: s, end: e } });
+  }
+  if (out.length === 0 && d.argsStart >= d.argsEnd) wrongCount(asm, d, "one or more symbol names");
+  return out;
+}
+
+function binding(b: SymbolBinding): Handler {
+  return (asm, d) => {
+    for (const { name } of names(asm, d)) asm.symbol(name).binding = b;
+  };
+}
+
+function visibility(v: SymbolVisibility): Handler {
+  return (asm, d) => {
+    for (const { name } of names(asm, d)) asm.symbol(name).visibility = v;
+  };
+}
+
+const TYPE_NAMES: Record<string, SymbolType> = {
+  function: "func",
+  func: "func",
+  stt_func: "func",
+  object: "object",
+  stt_object: "object",
+  notype: "notype",
+  stt_notype: "notype",
+};
+
+function type(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length !== 2) return wrongCount(asm, d, "a symbol name and a type (@function, @object, @notype)");
+  const [ns, ne] = list[0]!;
+  const [ts, te] = list[1]!;
+  const t = TYPE_NAMES[asm.text.slice(ts, te).replace(/^[@%"]/, "").replace(/"$/, "").toLowerCase()];
+  if (!t) return asm.report(problem("PV1013", `unsupported symbol type '${asm.text.slice(ts, te)}'`, ts, te));
+  asm.symbol(asm.text.slice(ns, ne)).type = t;
+}
+
+function size(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length !== 2) return wrongCount(asm, d, "a symbol name and a size expression");
+  const [ns, ne] = list[0]!;
+  const [es, ee] = list[1]!;
+  const v: Value | ReturnType<typeof problem> = asm.value(asm.text, es, ee);
+  if (isProblem(v)) return asm.report(v);
+  asm.symbol(asm.text.slice(ns, ne)).size = { value: v, span: { start: es, end: ee } };
+}
+
+function set(mustBeNew: boolean): Handler {
+  return (asm, d) => {
+    const list = args(asm, d);
+    if (list.length !== 2) return wrongCount(asm, d, "a symbol name and an expression");
+    const [ns, ne] = list[0]!;
+    const name = asm.text.slice(ns, ne);
+    if (!/^[A-Za-z_.$][A-Za-z0-9_.$]*$/.test(name)) return asm.report(problem("PV1013", `invalid symbol name '${name}'`, ns, ne));
+    asm.assign(name, { start: ns, end: ne }, list[1]![0], list[1]![1], mustBeNew);
+  };
+}
+
+export const DIRECTIVES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  [".text", simpleSection(".text")],
+  [".data", simpleSection(".data")],
+  [".bss", simpleSection(".bss")],
+  [".section", sectionDirective(false)],
+  [".pushsection", sectionDirective(true)],
+  [".popsection", popsection],
+  [".previous", previous],
+  [".globl", binding("global")],
+  [".global", binding("global")],
+  [".local", binding("local")],
+  [".weak", binding("weak")],
+  [".hidden", visibility("hidden")],
+  [".protected", visibility("protected")],
+  [".internal", visibility("internal")],
+  [".type", type],
+  [".size", size],
+  [".set", set(false)],
+  [".equ", set(false)],
+  [".equiv", set(true)],
+  [".byte", data(1)],
+  [".short", data(2)],
+  [".word", data(2)],
+  [".value", data(2)],
+  [".2byte", data(2)],
+  [".long", data(4)],
+  [".int", data(4)],
+  [".4byte", data(4)],
+  [".quad", data(8)],
+  [".8byte", data(8)],
+  [".ascii", ascii(false)],
+  [".asciz", ascii(true)],
+  [".string", ascii(true)],
+  [".zero", space],
+  [".skip", space],
+  [".space", space],
+  [".fill", fill],
+  [".align", align("bytes")],
+  [".balign", align("bytes")],
+  [".p2align", align("power")],
+  [".nops", nops],
+]);

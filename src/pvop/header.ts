@@ -1,0 +1,211 @@
+/**
+ * The C header of a build, for kernel code: the op type enum, the CLBR_* masks, `struct pv_ops`
+ * with a `_Static_assert` on every slot offset, `struct paravirt_patch_site`, declarations of
+ * every emitted symbol, and one static inline wrapper per op that emits a patchable call site
+ * (the same `call *pv_ops+OFF(%rip)` and .parainstructions record the .S emits) with the
+ * inputs, outputs and clobbers its convention implies.
+ *
+ * Like the kernel's own paravirt wrappers, the call inside the asm statement pushes a return
+ * address below %rsp: code that includes this header must be built with -mno-red-zone.
+ */
+import type { Model, Op, ValueType } from "../lang/model.js";
+import type { Register } from "../x86/registers.js";
+import {
+  CLBR_ANY,
+  CLBR_ARG_REGS,
+  CLBR_CALLEE_SAVE,
+  CLBR_RET_REG,
+  CLBR_SCRATCH,
+  CLOBBERABLE,
+  clobberBit,
+  CONVENTION_C,
+} from "./abi.js";
+import type { SlotTarget, ThunkPlan } from "./assembly.js";
+import { nativeSymbol, OPS_TABLE, PATCH_SECTION, scenarioSymbol, templateSymbols } from "./names.js";
+
+const C_TYPES: Record<ValueType, string> = {
+  u8: "uint8_t",
+  u16: "uint16_t",
+  u32: "uint32_t",
+  u64: "uint64_t",
+  i8: "int8_t",
+  i16: "int16_t",
+  i32: "int32_t",
+  i64: "int64_t",
+  bool: "bool",
+  ptr: "void *",
+};
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const flat = (op: Op) => `${op.group}_${op.name}`;
+const typeConstant = (op: Op) => `PV_OP_${flat(op)}`;
+/** `type name` with the pointer star attached to the name, as kernel style writes it. */
+const declare = (type: string, name: string) => (type.endsWith("*") ? `${type}${name}` : `${type} ${name}`);
+
+function prototype(op: Op, name: string): string {
+  const ret = op.returns ? C_TYPES[op.returns] : "void";
+  const params = op.params.length ? op.params.map((p) => declare(C_TYPES[p.type], p.name)).join(", ") : "void";
+  return `${declare(ret, name)}(${params})`;
+}
+
+/** C can call a function directly only when its convention passes arguments as System V does. */
+function cCallable(op: Op): boolean {
+  const conv = op.convention;
+  return conv.returns === CONVENTION_C.returns && op.params.every((p, i) => p.register === CONVENTION_C.args[i]);
+}
+
+function wrapper(op: Op): string[] {
+  const lines: string[] = [];
+  const ret = op.returns ? C_TYPES[op.returns] : "void";
+  const params = op.params.length ? op.params.map((p) => declare(C_TYPES[p.type], p.name)).join(", ") : "void";
+  lines.push(`/* ${op.qualifiedName}: convention ${op.convention.name}, clobbers ${hex(op.clobbers)} */`);
+  lines.push(`static inline __attribute__((always_inline)) ${declare(ret, `pvcall_${flat(op)}`)}(${params})`);
+  lines.push("{");
+  const used = new Set<Register>();
+  const outputs: string[] = ['"+r" (__pv_sp)'];
+  const inputs: string[] = [
+    `[slot] "i" (offsetof(struct ${OPS_TABLE}, ${flat(op)}))`,
+    `[type] "i" (${typeConstant(op)})`,
+    `[clobbers] "i" (${hex(op.clobbers)})`,
+  ];
+  // Frame setup before the asm statement, as the kernel's ASM_CALL_CONSTRAINT forces it.
+  lines.push('\tregister unsigned long __pv_sp __asm__("rsp");');
+  op.params.forEach((p, i) => {
+    const v = `__pv_arg${i}`;
+    lines.push(`\tregister ${declare(C_TYPES[p.type], v)} __asm__("${p.register.name}") = ${p.name};`);
+    used.add(p.register);
+    if ((op.clobbers & (clobberBit(p.register) ?? 0)) !== 0) outputs.push(`"+r" (${v})`);
+    else inputs.push(`"r" (${v})`);
+  });
+  if (op.returns) {
+    const r = op.convention.returns;
+    lines.push(`\tregister ${declare(C_TYPES[op.returns], "__pv_ret")} __asm__("${r.name}");`);
+    outputs.push(used.has(r) ? `"+r" (__pv_ret)` : `"=r" (__pv_ret)`);
+    used.add(r);
+  }
+  const clobbered = CLOBBERABLE.filter((r) => (op.clobbers & clobberBit(r)!) !== 0 && !used.has(r)).map((r) => `"${r.name}"`);
+  lines.push(
+    "\t__asm__ volatile(",
+    '\t\t"771:\\n\\t"',
+    `\t\t"call *${OPS_TABLE}+%c[slot](%%rip)\\n"`,
+    '\t\t"772:\\n\\t"',
+    `\t\t".pushsection ${PATCH_SECTION}, \\"a\\"\\n\\t"`,
+    '\t\t".p2align 3\\n\\t"',
+    '\t\t".quad 771b\\n\\t"',
+    '\t\t".byte %c[type]\\n\\t"',
+    '\t\t".byte 772b-771b\\n\\t"',
+    '\t\t".short %c[clobbers]\\n\\t"',
+    '\t\t".popsection"',
+    `\t\t: ${outputs.join(", ")}`,
+    `\t\t: ${inputs.join(", ")}`,
+    `\t\t: ${[...clobbered, '"memory"', '"cc"'].join(", ")});`,
+  );
+  if (op.returns) lines.push("\treturn __pv_ret;");
+  lines.push("}");
+  return lines;
+}
+
+export interface HeaderInput {
+  readonly model: Model;
+  readonly sourceName: string;
+  /** Include guard stem, e.g. LINUX_X86_64. */
+  readonly guard: string;
+  readonly tables: readonly { backend: string; table: string; slots: readonly SlotTarget[] }[];
+  readonly thunks: readonly ThunkPlan[];
+}
+
+export function generateHeader({ model, sourceName, guard, tables, thunks }: HeaderInput): string {
+  const out: string[] = [];
+  const guardName = `PVOPC_${guard}_H`;
+  out.push(`/* Generated by pvopc from ${sourceName}. Do not edit. */`);
+  out.push(`#ifndef ${guardName}`, `#define ${guardName}`, "");
+  out.push("#include <stdbool.h>", "#include <stddef.h>", "#include <stdint.h>", "");
+
+  out.push("/* Clobber masks of patch sites (Linux CLBR_*): the registers a site lets the op change. */");
+  out.push("#define CLBR_NONE 0x0");
+  CLOBBERABLE.forEach((r) => out.push(`#define CLBR_${r.name.toUpperCase()} ${hex(clobberBit(r)!)}`));
+  out.push(`#define CLBR_ANY ${hex(CLBR_ANY)}`);
+  out.push(`#define CLBR_ARG_REGS ${hex(CLBR_ARG_REGS)}`);
+  out.push(`#define CLBR_RET_REG ${hex(CLBR_RET_REG)}`);
+  out.push(`#define CLBR_SCRATCH ${hex(CLBR_SCRATCH)}`);
+  out.push(`#define CLBR_CALLEE_SAVE ${hex(CLBR_CALLEE_SAVE)}`, "");
+
+  out.push(`/* Op types: each op's slot index in ${OPS_TABLE}, and the type of its patch records. */`);
+  out.push("enum pv_op_type {");
+  for (const op of model.ops) out.push(`\t${typeConstant(op)} = ${op.type},`);
+  out.push(`\tPV_OP_COUNT = ${model.ops.length}`, "};", "");
+
+  out.push(`/* One record per call site, in section ${PATCH_SECTION}. */`);
+  out.push("struct paravirt_patch_site {");
+  out.push("\tuint8_t *instr;\t\t/* the site's address */");
+  out.push("\tuint8_t type;\t\t/* enum pv_op_type */");
+  out.push("\tuint8_t len;\t\t/* the site's length in bytes */");
+  out.push("\tuint16_t clobbers;\t/* CLBR_* mask */");
+  out.push("};");
+  out.push('_Static_assert(sizeof(struct paravirt_patch_site) == 16, "a patch record is 12 bytes on a 16-byte stride");');
+  out.push('_Static_assert(offsetof(struct paravirt_patch_site, type) == 8, "patch record layout");');
+  out.push('_Static_assert(offsetof(struct paravirt_patch_site, clobbers) == 10, "patch record layout");', "");
+
+  out.push(`/* The ops table: slot i holds the implementation of the op of type i. */`);
+  out.push(`struct ${OPS_TABLE} {`);
+  for (const op of model.ops) {
+    const slot = cCallable(op) ? prototype(op, `(*${flat(op)})`) : `void *${flat(op)}`;
+    out.push(`\t${slot};\t/* ${op.qualifiedName}, ${op.convention.name} */`);
+  }
+  out.push("};");
+  for (const op of model.ops) {
+    out.push(`_Static_assert(offsetof(struct ${OPS_TABLE}, ${flat(op)}) == ${op.slotOffset}, "${op.qualifiedName} is slot ${op.type}");`);
+  }
+  out.push(`_Static_assert(sizeof(struct ${OPS_TABLE}) == ${model.ops.length * 8}, "one 8-byte slot per op");`, "");
+  for (const t of tables) out.push(`extern struct ${OPS_TABLE} ${t.table};\t/* ${t.backend} */`);
+  out.push("");
+
+  out.push("/* Native implementations and the patch templates the patcher copies inline. */");
+  for (const op of model.ops) {
+    out.push(cCallable(op) ? `${prototype(op, nativeSymbol(op))};` : `extern const unsigned char ${nativeSymbol(op)}[];`);
+  }
+  for (const op of model.ops) {
+    const t = templateSymbols("native", op);
+    out.push(`extern const unsigned char ${t.start}[], ${t.end}[];`);
+  }
+  out.push("");
+
+  const declared = new Set(model.ops.map(nativeSymbol));
+  const backendLines: string[] = [];
+  for (const backend of model.backends) {
+    for (const b of backend.bindings) {
+      const impl = b.impl;
+      if (!declared.has(impl.symbol)) {
+        declared.add(impl.symbol);
+        backendLines.push(cCallable(b.op) || impl.kind === "c" ? `${prototype(b.op, impl.symbol)};` : `extern const unsigned char ${impl.symbol}[];`);
+      }
+      if (impl.kind === "asm") {
+        const t = templateSymbols(backend.name, b.op);
+        backendLines.push(`extern const unsigned char ${t.start}[], ${t.end}[];`);
+      }
+    }
+  }
+  for (const t of thunks) {
+    if (declared.has(t.symbol)) continue;
+    declared.add(t.symbol);
+    backendLines.push(`extern const unsigned char ${t.symbol}[];\t/* callee-save thunk for ${t.target} */`);
+  }
+  if (backendLines.length) out.push("/* Backend implementations, the C functions they bind, and callee-save thunks. */", ...backendLines, "");
+
+  const data = [...model.data, ...model.backends.flatMap((b) => b.data)];
+  if (data.length) {
+    out.push("/* Data; a per-cpu symbol's address is its offset from the per-cpu base (%gs). */");
+    for (const d of data) out.push(`extern unsigned char ${d.name}[${d.size}];${d.percpu ? "\t/* per-cpu */" : ""}`);
+    out.push("");
+  }
+  if (model.scenarios.length) {
+    out.push("/* Scenario code: not C functions (they clobber registers freely); run them on the emulator. */");
+    for (const s of model.scenarios) out.push(`extern const unsigned char ${scenarioSymbol(s)}[];`);
+    out.push("");
+  }
+
+  out.push("/* Call wrappers: each emits a patchable site. Build with -mno-red-zone. */");
+  for (const op of model.ops) out.push(...wrapper(op), "");
+  out.push(`#endif /* ${guardName} */`);
+  return out.join("\n") + "\n";
+}

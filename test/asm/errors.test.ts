@@ -1,0 +1,89 @@
+/**
+ * Bad input: every error is a diagnostic with a code, at the offending operand, and assembly
+ * goes on, so one run reports them all. The set of lines rejected must equal the set GNU as
+ * rejects on the same file (errors, and the warnings where as silently truncates a value or
+ * guesses a size, which pvopc refuses).
+ */
+import { describe, expect, test } from "vitest";
+import { assemble } from "../../src/asm/assembler.js";
+import { SourceFile } from "../../src/diag/diagnostic.js";
+import { renderText } from "../../src/diag/render.js";
+import { compareWithGnu } from "./compare.js";
+
+const ERRORS: [string, string, string][] = [
+  // [line, code, the text the caret must start at]
+  ["frob %eax", "PV1001", "frob"],
+  ["movl %ax, %ebx", "PV1004", "%ax"],
+  ["movb $300, %al", "PV1005", "$300"],
+  ["addw $0x10000, %ax", "PV1005", "$0x10000"],
+  ["mov %cr2, %eax", "PV1004", "%eax"],
+  ["mov (%rax,%rbx,3), %eax", "PV1008", "3"],
+  ["mov (%eax,%rbx), %eax", "PV1008", "(%eax,%rbx)"],
+  ["mov (%rax,%rsp), %eax", "PV1008", "(%rax,%rsp)"],
+  ["mov 4(%rip,%rax), %eax", "PV1008", "(%rip,%rax)"],
+  ["mov %rax, %foo", "PV1009", "%foo"],
+  ["addq $0xffffffff, %rax", "PV1005", "$0xffffffff"],
+  ["mov $1, (%rax)", "PV1006", "(%rax)"],
+  ["incw %eax", "PV1004", "%eax"],
+  ["lock movl %eax, (%rbx)", "PV1015", "movl"],
+  ["lock addl %eax, %ebx", "PV1015", "addl"],
+  ["rep addl %eax, %ebx", "PV1015", "addl"],
+  ["mov %ah, %sil", "PV1007", "%ah"],
+  ["push %eax", "PV1004", "%eax"],
+  ["add %eax", "PV1003", "%eax"],
+  ["jmp *$4", "PV1002", "*$4"],
+  ["mov $1 +* 2, %eax", "PV1002", "*"],
+  ["mov $(1, %eax", "PV1002", ", %eax"],
+  [".byte 256", "PV1017", "256"],
+  [".long 0x100000000", "PV1017", "0x100000000"],
+  [".frobnicate 1", "PV1012", ".frobnicate"],
+  [".p2align 3, 0, x", "PV1013", "x"],
+  [".balign 3", "PV1013", "3"],
+  ["shl $256, %eax", "PV1005", "$256"],
+  ["ret $0x10000", "PV1005", "$0x10000"],
+  ["int $256", "PV1005", "$256"],
+  ["mov 0x80000000(%rax), %eax", "PV1008", "0x80000000(%rax)"],
+];
+
+describe("assembler errors", () => {
+  const source = ERRORS.map(([l], i) => (i % 2 ? `nop; ${l}` : l)).join("\n") + "\nnop\n";
+  const file = new SourceFile("errors.s", source);
+  const result = assemble(file);
+
+  test("every bad line gets exactly one error with its code, at the offending text", () => {
+    const byLine = new Map<number, { code: string; column: number }[]>();
+    for (const d of result.diagnostics) {
+      const p = file.position(d.span.start);
+      byLine.set(p.line, [...(byLine.get(p.line) ?? []), { code: d.code, column: p.column }]);
+    }
+    ERRORS.forEach(([text, code, at], i) => {
+      const line = i + 1;
+      const lineText = file.lineText(line);
+      const column = lineText.indexOf(at, i % 2 ? 5 : 0) + 1;
+      expect({ text, got: byLine.get(line) }).toEqual({ text, got: [{ code, column }] });
+    });
+  });
+
+  test("good statements around the errors still assemble", () => {
+    // Every odd line starts with a nop, plus the final nop.
+    expect(result.listing.filter((l) => l.source.startsWith("nop")).length).toBe(Math.floor(ERRORS.length / 2) + 1);
+  });
+
+  test("the rendered diagnostic names file, line, column and code, with a caret", () => {
+    const d = result.diagnostics.find((x) => x.code === "PV1004")!;
+    expect(renderText(d, { color: false })).toBe(
+      ["errors.s:2:11: error: operand size mismatch for 'movl': %ax is 16-bit, expected a 32-bit register [PV1004]", " nop; movl %ax, %ebx", "           ^~~"].join("\n"),
+    );
+  });
+
+  test("a NOP longer than 11 bytes is refused (as checks it only once the file is otherwise clean)", () => {
+    const source = "nop\n.nops 5, 15\n";
+    const r = assemble(new SourceFile("nops.s", source));
+    expect(r.diagnostics.map((d) => [d.code, d.file.position(d.span.start).column])).toEqual([["PV1013", 10]]);
+    expect(compareWithGnu(source, r)).toEqual([]);
+  });
+
+  test("pvopc rejects exactly the lines GNU as rejects", () => {
+    expect(compareWithGnu(source, result)).toEqual([]);
+  });
+});

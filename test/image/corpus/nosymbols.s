@@ -1,0 +1,4 @@
+# No symbols at all: as writes no .symtab or .strtab.
+	.text
+	nop
+	ret
