@@ -147,7 +147,22 @@ export class Assembler {
     let s = this.symbols.get(name);
     if (!s) {
       const temporary = name.startsWith(".L") || name.startsWith(DOT_PREFIX);
-      s = { name, order: this.symbols.size, temporary };
+      // Every field up front: one object shape for all symbols keeps the hot lookups monomorphic.
+      s = {
+        name,
+        order: this.symbols.size,
+        temporary,
+        section: undefined,
+        off: undefined,
+        nvar: undefined,
+        abs: undefined,
+        alias: undefined,
+        binding: undefined,
+        type: undefined,
+        visibility: undefined,
+        size: undefined,
+        defined: undefined,
+      };
       this.symbols.set(name, s);
     }
     return s;

@@ -139,7 +139,7 @@ export interface ImplDecl extends Decl {
 
 export type Implementation =
   | { readonly kind: "asm"; readonly symbol?: Ident; readonly body?: AsmBody; readonly span: Span }
-  | { readonly kind: "c"; readonly symbol?: Ident; readonly span: Span };
+  | { readonly kind: "c"; readonly symbol?: Ident; readonly model?: AsmBody; readonly span: Span };
 
 export interface ScenarioDecl extends Decl {
   readonly kind: "scenario";

@@ -663,7 +663,9 @@ class Checker {
     const impl = item.implementation;
     if (!impl?.symbol) return undefined;
     if (impl.kind === "c") {
-      if ((CONVENTION_C.clobbers & ~op.clobbers) === 0) return { kind: "c", symbol: impl.symbol.text };
+      const model = impl.model && this.body(impl.model, file, `model of C function ${impl.symbol.text}`, CONVENTION_C.clobbers, backend, "an empty model means the function writes no register");
+      if (impl.model && !model) return undefined;
+      if ((CONVENTION_C.clobbers & ~op.clobbers) === 0) return { kind: "c", symbol: impl.symbol.text, ...(model && { model }) };
       const thunk = `__raw_callee_save_${impl.symbol.text}`;
       const previous = this.symbols.get(thunk);
       if (previous && !this.thunkOwners.has(thunk)) {
@@ -676,7 +678,7 @@ class Checker {
         this.symbols.set(thunk, { symbol: { kind: "function", convention: this.conventions.get("callee_save")!, file, span: impl.symbol.span }, file, span: impl.symbol.span });
         this.thunkOwners.add(thunk);
       }
-      return { kind: "c", symbol: impl.symbol.text, thunk: { symbol: thunk, saves: thunkSaves(op.clobbers) } };
+      return { kind: "c", symbol: impl.symbol.text, thunk: { symbol: thunk, saves: thunkSaves(op.clobbers) }, ...(model && { model }) };
     }
     if (!impl.body) return undefined;
     const what = `asm impl ${impl.symbol.text} of ${op.qualifiedName}`;

@@ -1,6 +1,6 @@
 /**
  * The .pvop lexer (chevrotain). Besides the usual tokens it has one context-sensitive token,
- * the assembly body: after `native`, after `asm NAME` and after `code`, a `{ ... }` block is
+ * the assembly body: after `native`, after `asm NAME`, `c NAME` and `code`, a `{ ... }` block is
  * taken whole as one token, because its inside is AT&T assembly for the assembler, not .pvop.
  *
  * Every token carries a `doc` string: grammar/pvop.ebnf's lexical section is generated from it.
@@ -45,7 +45,7 @@ export const UnterminatedComment = token(
 export const Stray = createToken({ name: "StrayToken", pattern: Lexer.NA, label: "token" });
 
 const ASM_BODY_DOC =
-  '"{" { ? any character but "}" ? | comment | ? a string ? } "}" (* only after native, asm NAME and code: AT&T assembly *)';
+  '"{" { ? any character but "}" ? | comment | ? a string ? } "}" (* only after native, asm NAME, c NAME and code: AT&T assembly *)';
 
 /** Where a `{` opens an assembly body rather than a .pvop block. */
 function opensAssembly(matched: IToken[]): boolean {
@@ -55,7 +55,8 @@ function opensAssembly(matched: IToken[]): boolean {
   // `native` also names the built-in backend: `expect native {`, `init native {`, `backend native {`.
   if (last.tokenType === Native) return !before || !NAMING_NATIVE.has(before.tokenType);
   if (last.tokenType === Code) return true;
-  return before?.tokenType === Asm && last.tokenType !== Asm;
+  // `asm NAME {` is an asm impl; `c NAME {` a C impl's model of its code.
+  return (before?.tokenType === Asm && last.tokenType !== Asm) || (before?.tokenType === C && last.tokenType !== C);
 }
 
 /** Tokens after which `native` is a name, not the start of a native body. */

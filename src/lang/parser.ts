@@ -411,7 +411,9 @@ export class PvopParser extends EmbeddedActionsParser {
         ALT: () => {
           const start = this.CONSUME(T.C);
           const symbol = this.CONSUME2(T.Name);
-          return this.ACTION(() => ({ kind: "c" as const, symbol: this.ident(symbol), span: this.span(start) }));
+          // An optional model of the function's code: the thunk then saves only what it writes.
+          const model = this.OPTION(() => this.CONSUME2(T.AsmBody));
+          return this.ACTION(() => ({ kind: "c" as const, symbol: this.ident(symbol), model: model && asmBody(model), span: this.span(start) }));
         },
       },
     ]);

@@ -22,8 +22,16 @@ backend b { impl g.f = c victim }
 `;
 }
 
+interface ThunkRun {
+  /** Registers the thunk may change, as a mask in the harness's NAMES order. */
+  readonly allowed?: string;
+  readonly editAssembly?: (s: string) => string;
+  /** Replace the harness's C victim with this assembly function (a model body made real). */
+  readonly asmVictim?: string;
+}
+
 /** Builds the .pvop, links its object with the harness, runs it: [exit status, output]. */
-function runThunk(text: string, allowed = "0x1", editAssembly: (s: string) => string = (s) => s): { status: number; output: string } {
+function runThunk(text: string, { allowed = "0x1", editAssembly = (s) => s, asmVictim }: ThunkRun = {}): { status: number; output: string } {
   const checked = checkText(text, "thunk.pvop");
   expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   const result = build(checked.model, { sourceName: "thunk.pvop", baseName: "thunk" });
@@ -32,7 +40,12 @@ function runThunk(text: string, allowed = "0x1", editAssembly: (s: string) => st
     writeFileSync(join(dir, "thunk.S"), editAssembly(result.artifacts.assembly));
     run("as", ["--64", "-o", join(dir, "thunk.o"), join(dir, "thunk.S")]);
     const exe = join(dir, "harness");
-    run("gcc", ["-O2", "-fno-omit-frame-pointer", "-DTHUNK=__raw_callee_save_victim", `-DALLOWED=${allowed}`, "-o", exe, HARNESS, join(dir, "thunk.o")]);
+    const victim: string[] = [];
+    if (asmVictim) {
+      writeFileSync(join(dir, "victim.s"), `\t.text\n\t.globl victim\nvictim:\n${asmVictim}\n\tincq victim_calls(%rip)\n\tret\n`);
+      victim.push("-Dvictim=c_victim_unused", join(dir, "victim.s"));
+    }
+    run("gcc", ["-O2", "-fno-omit-frame-pointer", "-DTHUNK=__raw_callee_save_victim", `-DALLOWED=${allowed}`, "-o", exe, HARNESS, ...victim, join(dir, "thunk.o")]);
     try {
       return { status: 0, output: run(exe, []) };
     } catch (e) {
@@ -50,13 +63,25 @@ describe("callee-save thunk on the CPU", () => {
   });
 
   it("is caught by the harness when a save is missing", () => {
-    const r = runThunk(source(""), "0x1", (s) => s.replace(/\tpushq %r9\n/, "").replace(/\tpopq %r9\n/, ""));
+    const r = runThunk(source(""), { editAssembly: (s) => s.replace(/\tpushq %r9\n/, "").replace(/\tpopq %r9\n/, "") });
     expect(r.status).not.toBe(0);
   });
 
   it("keeps the stack aligned whether the number of saves is odd or even", () => {
     // clobbers rax, rcx: the thunk saves 7 registers (odd) instead of 8 (even).
-    const r = runThunk(source("clobbers rax, rcx; "), "0x3");
+    const r = runThunk(source("clobbers rax, rcx; "), { allowed: "0x3" });
+    expect(r.output).toContain("calls 1 misaligned 0");
+    expect(r.status).toBe(0);
+  });
+
+  it("saves only what a visible model writes, and that is enough for code that matches it", () => {
+    const model = "movq %rdi, %rax\n    addq %rsi, %rax\n    xorl %ecx, %ecx";
+    const text = source("").replace("= c victim", `= c victim {\n    ${model}\n  }`);
+    const checked = checkText(text, "thunk.pvop");
+    const result = build(checked.model, { sourceName: "thunk.pvop", baseName: "thunk" });
+    if (!result.ok) throw new Error("build failed");
+    expect(result.report.thunks.map((t) => t.saves.map((r) => r.name))).toEqual([["rcx"]]);
+    const r = runThunk(text, { asmVictim: model });
     expect(r.output).toContain("calls 1 misaligned 0");
     expect(r.status).toBe(0);
   });
