@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run accept`: regenerates every golden file from the current compiler — each example's
-// build outputs under test/golden/<example>/, and the diagnostic goldens. Review the diff as code.
+// build outputs under test/golden/<example>/, the diagnostic goldens and grammar/'s generated
+// description of the parser. Review the diff as code.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,5 +15,7 @@ for (const file of readdirSync(join(root, "examples")).filter((f) => f.endsWith(
   execFileSync(join(root, "bin", "pvopc"), ["build", join("examples", file), "-o", out, "-q"], { cwd: root, stdio: "inherit" });
   process.stdout.write(`accepted ${out}\n`);
 }
-const diagnostics = join(root, "scripts", "accept-diagnostics.mjs");
-if (existsSync(diagnostics)) execFileSync(process.execPath, [diagnostics], { cwd: root, stdio: "inherit" });
+// The diagnostic goldens and the grammar description are generated from the same build.
+for (const script of [join("scripts", "accept-diagnostics.mjs"), join("grammar", "generate.mjs")]) {
+  execFileSync(process.execPath, [join(root, script)], { cwd: root, stdio: "inherit" });
+}
