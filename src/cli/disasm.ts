@@ -1,6 +1,6 @@
 /** `pvopc disasm [FILE] [--hex HEX] [--base ADDR]`: list raw x86-64 bytes as objdump -d would. */
 import type { Command } from "commander";
-import { formatListing } from "../x86/print.js";
+import { writeListing } from "../x86/print.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT_OK, parseInteger, readBinary, usageError } from "./common.js";
 
@@ -32,7 +32,7 @@ export const registerDisasm: RegisterCommand = (program: Command, setExit) => {
       const base = parseInteger(options.base, "--base");
       if (base < 0n || base >= 1n << 64n) throw usageError(`--base: '${options.base}' is not a 64-bit address`);
       const bytes = options.hex !== undefined ? parseHexBytes(options.hex) : readBinary(file!);
-      process.stdout.write(formatListing([{ base, bytes }]));
+      writeListing([{ base, bytes }], (chunk) => process.stdout.write(chunk));
       setExit(EXIT_OK);
     });
 };

@@ -243,11 +243,6 @@ export class Cpu {
     return res;
   }
 
-  /** Sets the arithmetic flags from an image (sahf-style updates and the BigInt helpers). */
-  setArith(flags: number): void {
-    this.fl = (this.fl & ~ARITH) | (flags & ARITH);
-  }
-
   // ---- BigInt-based helpers for the rarer wide operations ----
 
   /** Flags for a result computed as a BigInt of `s` bits: SF, ZF, PF from the value, plus `others`. */

@@ -18,8 +18,6 @@ export interface Val {
   readonly hi: string;
 }
 
-export const ZERO: Val = { lo: "0", hi: "0" };
-
 const u32 = (n: bigint) => String(Number(BigInt.asUintN(32, n)));
 
 /** A compile-time constant of `bits` bits as a Val. */

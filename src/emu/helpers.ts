@@ -308,13 +308,6 @@ export class Helpers {
 
   // ---- stack ----
 
-  /** The top of stack after pushing `bytes`; faults (state untouched) if the slot is not writable. */
-  pushSlot(bytes: number): void {
-    const r = this.C.r;
-    const lo = r[8]! - bytes;
-    this.M.probeWrite(lo < 0 ? lo + TWO32 : lo, lo < 0 ? (r[9]! - 1) >>> 0 : r[9]!, bytes);
-  }
-
   pushfValue(): number {
     return this.C.fl & ~RF;
   }

@@ -97,16 +97,6 @@ export class Memory {
     return all;
   }
 
-  isMapped(addr: bigint): boolean {
-    const [lo, hi] = splitAddress(addr);
-    return this.pages.has(pageKey(lo, hi));
-  }
-
-  permissions(addr: bigint): number | undefined {
-    const [lo, hi] = splitAddress(addr);
-    return this.pages.get(pageKey(lo, hi))?.perm;
-  }
-
   /** Writes bytes ignoring permissions (a loader's write); every page must be mapped. */
   poke(addr: bigint, bytes: Uint8Array): void {
     let [lo, hi] = splitAddress(addr);
@@ -129,20 +119,6 @@ export class Memory {
       if (!page) return undefined;
       out[i] = page.data[lo & 0xfff]!;
       [lo, hi] = increment(lo, hi);
-    }
-    return out;
-  }
-
-  /** The mapped ranges, merged, as [start, end) pairs with their permissions, in address order. */
-  regions(): { start: bigint; end: bigint; perm: number }[] {
-    const keys = [...this.pages.keys()].sort((a, b) => a - b);
-    const out: { start: bigint; end: bigint; perm: number }[] = [];
-    for (const key of keys) {
-      const perm = this.pages.get(key)!.perm;
-      const start = BigInt(key) * BigInt(PAGE_SIZE);
-      const last = out[out.length - 1];
-      if (last && last.end === start && last.perm === perm) last.end = start + BigInt(PAGE_SIZE);
-      else out.push({ start, end: start + BigInt(PAGE_SIZE), perm });
     }
     return out;
   }

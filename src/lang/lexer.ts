@@ -5,7 +5,7 @@
  *
  * Every token carries a `doc` string: grammar/pvop.ebnf's lexical section is generated from it.
  */
-import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from "chevrotain";
+import { createToken, Lexer, tokenMatcher, type CustomPatternMatcherReturn, type IToken, type TokenType } from "chevrotain";
 
 interface TokenSpec {
   /** EBNF right-hand side describing the token, for grammar/pvop.ebnf. */
@@ -56,7 +56,7 @@ function opensAssembly(matched: IToken[]): boolean {
   if (last.tokenType === Native) return !before || !NAMING_NATIVE.has(before.tokenType);
   if (last.tokenType === Code) return true;
   // `asm NAME {` is an asm impl; `c NAME {` a C impl's model of its code.
-  return (before?.tokenType === Asm && last.tokenType !== Asm) || (before?.tokenType === C && last.tokenType !== C);
+  return (before?.tokenType === Asm && last.tokenType !== Asm) || (before?.tokenType === C && tokenMatcher(last, Name));
 }
 
 /** Tokens after which `native` is a name, not the start of a native body. */

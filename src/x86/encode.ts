@@ -4,7 +4,8 @@
  * made here the way as makes it:
  *
  * - legacy prefixes in as's slot order: segment, 67 (32-bit address), 66 (operand size or
- *   data16), mandatory f2/f3, rep/repne, lock, then REX;
+ *   data16), mandatory f2/f3, rep/repne, lock, then REX (a decoded instruction's recorded
+ *   prefix bytes and REX byte are emitted as they are instead);
  * - the shortest displacement: none for 0 unless the base is rbp/r13 (which need a disp8 of 0),
  *   disp8 when the value fits, else disp32; a symbol always takes a disp32; rsp/r12 bases and
  *   every index need a SIB byte; an absolute address takes SIB 25 (no base, no index);
@@ -92,8 +93,9 @@ const sink = new Sink();
  * Encodes one instruction. `address` is where the instruction starts; it matters only for a
  * branch operand with a concrete target (RelativeOperand without symbol), whose displacement is
  * target - (address + length). Operands must be concrete or carry a symbol (then the field is
- * zero and a Fixup describes it). A decoded Instruction encodes back to the bytes it came from
- * when it used the encoding as would pick (and `dispBits` preserves a non-shortest displacement).
+ * zero and a Fixup describes it). A decoded Instruction encodes back to exactly the bytes it
+ * came from: its `prefixes.legacy` and `prefixes.rex` are emitted as recorded, `sib` keeps a SIB
+ * byte no register needs and `dispBits` a non-shortest displacement.
  */
 export function encodeInstruction(inst: Instruction, address: bigint = 0n): Encoding | EncodeError {
   const fixups: Fixup[] = [];
@@ -172,23 +174,29 @@ function encodeInto(inst: Instruction, address: bigint, out: Sink, fixups: Fixup
     if (mem.index && mem.index.num >= 8) rex |= 2;
     addr32 = (mem.base !== undefined && mem.base.bits === 32) || (mem.index !== undefined && mem.index.bits === 32);
   }
-  if ((rex !== 0 || forceRex) && highByte)
+  if ((rex !== 0 || forceRex || inst.prefixes.rex !== undefined) && highByte)
     return { error: `can't encode register '%${highByte.name}' in an instruction requiring a REX prefix`, operand: highByteIndex };
 
-  // Legacy prefixes, in GNU as's order.
-  const seg = mem?.seg ?? inst.prefixes.seg;
-  if (seg) {
-    // gas drops an override that names the default segment: ss for rbp/rsp bases (not r12/r13), else ds.
-    const baseNum = mem?.base ? mem.base.num : -1;
-    const defaultSeg = mem === undefined ? -1 : baseNum === 4 || baseNum === 5 ? SS : DS;
-    if (seg.num !== defaultSeg) out.byte(SEGMENT_PREFIX[seg.num]!);
+  // Legacy prefixes: a decoded instruction's own bytes, else derived in GNU as's order.
+  const prefixes = inst.prefixes;
+  if (prefixes.legacy) for (const p of prefixes.legacy) out.byte(p);
+  else {
+    const seg = mem?.seg ?? prefixes.seg;
+    if (seg) {
+      // gas drops an override that names the default segment: ss for rbp/rsp bases (not r12/r13), else ds.
+      const baseNum = mem?.base ? mem.base.num : -1;
+      const defaultSeg = mem === undefined ? -1 : baseNum === 4 || baseNum === 5 ? SS : DS;
+      if (seg.num !== defaultSeg) out.byte(SEGMENT_PREFIX[seg.num]!);
+    }
+    if (addr32) out.byte(0x67);
+    if (form.opsizePrefix || prefixes.data16) out.byte(0x66);
+    for (const p of form.mandatoryPrefixes) out.byte(p);
+    if (prefixes.rep) out.byte(prefixes.rep === "rep" ? 0xf3 : 0xf2);
+    if (prefixes.lock) out.byte(0xf0);
   }
-  if (addr32) out.byte(0x67);
-  if (form.opsizePrefix || inst.prefixes.data16) out.byte(0x66);
-  for (const p of form.mandatoryPrefixes) out.byte(p);
-  if (inst.prefixes.rep) out.byte(inst.prefixes.rep === "rep" ? 0xf3 : 0xf2);
-  if (inst.prefixes.lock) out.byte(0xf0);
-  if (rex !== 0 || forceRex) out.byte(0x40 | rex);
+  // A decoded REX byte is kept as written, bits that nothing reads included.
+  if (prefixes.rex !== undefined) out.byte(prefixes.rex | rex);
+  else if (rex !== 0 || forceRex) out.byte(0x40 | rex);
 
   const opcode = form.opcode;
   for (let i = 0; i < opcode.length - 1; i++) out.byte(opcode[i]!);
@@ -280,7 +288,7 @@ function encodeMemory(mem: MemoryOperand, reg3: number, out: Sink, fixups: Fixup
   if (!base) {
     // No base: SIB with base 101 and mod 00 means disp32 with no base.
     out.byte(reg3 | 4);
-    out.byte(index ? sib(mem.scale, index.num & 7, 5) : 0x25);
+    out.byte(sib(mem.scale, index ? index.num & 7 : 4, 5));
     writeDisp32(mem, out, fixups, operand);
     return undefined;
   }
@@ -290,7 +298,7 @@ function encodeMemory(mem: MemoryOperand, reg3: number, out: Sink, fixups: Fixup
   else if (mem.dispBits === 8) mod = 1;
   else if (disp === 0n && b !== 5) mod = 0;
   else mod = fitsInt8(disp) ? 1 : 2;
-  if (index || b === 4) {
+  if (index || b === 4 || mem.sib) {
     out.byte((mod << 6) | reg3 | 4);
     out.byte(sib(mem.scale, index ? index.num & 7 : 4, b));
   } else out.byte((mod << 6) | reg3 | b);

@@ -3,6 +3,9 @@
  * decoded bytes. The mnemonic spellings come from the table (`printSized`, `printBare`); this
  * module knows objdump's layout: which prefixes it names, when a size suffix shows, how
  * operands, displacements and branch targets are written.
+ *
+ * Text is written as bytes into a TextBuffer, not concatenated as strings: a listing is
+ * megabytes of short pieces, and built as strings most of its time went to garbage collection.
  */
 import type { Instruction, MemoryOperand, Operand } from "./instruction.js";
 import type { Register } from "./registers.js";
@@ -18,8 +21,149 @@ export interface FormatOptions {
 
 const SEGMENT_NAME: Record<number, string> = { 0x26: "es", 0x2e: "cs", 0x36: "ss", 0x3e: "ds", 0x64: "fs", 0x65: "gs" };
 
-const hex = (v: bigint) => "0x" + v.toString(16);
-const signedHex = (v: bigint) => (v < 0n ? "-0x" + (-v).toString(16) : "0x" + v.toString(16));
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const PERCENT = 0x25;
+const OPEN = 0x28;
+const CLOSE = 0x29;
+const STAR = 0x2a;
+const COMMA = 0x2c;
+const DIGIT_0 = 0x30;
+const SPACE = 0x20;
+const HEX_DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const TWO_TO_32 = 0x1_0000_0000;
+
+/**
+ * Text assembled as bytes. Everything the printer writes is ASCII except symbol names, which go
+ * in as UTF-8. With a sink the text leaves in chunks of about `capacity` bytes (a listing
+ * streams to stdout); without one the buffer grows and `toString` gives all of it.
+ */
+class TextBuffer {
+  private bytes: Buffer;
+  private length = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly sink?: (chunk: Uint8Array) => void,
+  ) {
+    this.bytes = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Makes room for `n` more bytes. */
+  private room(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    if (this.sink) {
+      this.flush();
+      if (n <= this.bytes.length) return;
+    }
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.length + n));
+    this.bytes.copy(bigger, 0, 0, this.length);
+    this.bytes = bigger;
+  }
+
+  /** Hands the text so far to the sink. The chunk is the sink's to keep (an asynchronous stdout does). */
+  flush(): void {
+    if (this.length === 0 || !this.sink) return;
+    this.sink(this.bytes.subarray(0, this.length));
+    this.bytes = Buffer.allocUnsafe(this.capacity);
+    this.length = 0;
+  }
+
+  toString(): string {
+    return this.bytes.toString("utf8", 0, this.length);
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.bytes[this.length++] = c;
+  }
+
+  spaces(n: number): void {
+    this.room(n);
+    this.bytes.fill(SPACE, this.length, (this.length += n));
+  }
+
+  /** A string known to be ASCII: mnemonics, register names, punctuation. */
+  ascii(s: string): void {
+    this.room(s.length);
+    const bytes = this.bytes;
+    let at = this.length;
+    for (let i = 0; i < s.length; i++) bytes[at++] = s.charCodeAt(i);
+    this.length = at;
+  }
+
+  /** Any string (symbol names), as UTF-8. */
+  text(s: string): void {
+    this.room(3 * s.length);
+    this.length += this.bytes.write(s, this.length, "utf8");
+  }
+
+  /** An integer in 0..2^53 in lowercase hex, without 0x. */
+  hex(n: number): void {
+    if (n < TWO_TO_32) this.hex32(n, 1);
+    else this.hex64(Math.floor(n / TWO_TO_32), n >>> 0);
+  }
+
+  /** The 64-bit value with the unsigned 32-bit halves `high`:`low` in hex, without 0x. */
+  hex64(high: number, low: number): void {
+    if (high === 0) return this.hex32(low, 1);
+    this.hex32(high, 1);
+    this.hex32(low, 8);
+  }
+
+  /** An unsigned 32-bit `n` in hex, zero-padded to `minDigits`. */
+  private hex32(n: number, minDigits: number): void {
+    const digits = Math.max(minDigits, (35 - Math.clz32(n)) >> 2);
+    this.room(digits);
+    const bytes = this.bytes;
+    for (let at = this.length + digits - 1; at >= this.length; at--, n >>>= 4) bytes[at] = HEX_DIGITS[n & 15]!;
+    this.length += digits;
+  }
+
+  /** source[start, end) as lowercase hex pairs separated by spaces. */
+  hexPairs(source: Uint8Array, start: number, end: number): void {
+    this.room(3 * (end - start));
+    const bytes = this.bytes;
+    let at = this.length;
+    for (let i = start; i < end; i++) {
+      if (i > start) bytes[at++] = SPACE;
+      const b = source[i]!;
+      bytes[at++] = HEX_DIGITS[b >> 4]!;
+      bytes[at++] = HEX_DIGITS[b & 15]!;
+    }
+    this.length = at;
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
+
+/** `v.toString(16)`, without making a string when v fits a number. */
+function writeHex(out: TextBuffer, v: bigint): void {
+  if (v >= 0n && v <= MAX_SAFE) out.hex(Number(v));
+  else out.ascii(v.toString(16));
+}
+
+/** A displacement as objdump shows it off a register: `-0x8`, `0x10`. */
+function writeSignedHex(out: TextBuffer, v: bigint): void {
+  if (v < MIN_SAFE || v > MAX_SAFE) return out.ascii(v < 0n ? "-0x" + (-v).toString(16) : "0x" + v.toString(16));
+  const n = Number(v);
+  out.ascii(n < 0 ? "-0x" : "0x");
+  out.hex(Math.abs(n));
+}
+
+/** The low `width` bits of `v` as unsigned hex with 0x (immediates, absolute addresses). */
+function writeUnsignedHex(out: TextBuffer, v: bigint, width: number): void {
+  out.ascii("0x");
+  if (v >= MIN_SAFE && v <= MAX_SAFE) {
+    const n = Number(v);
+    if (n >= 0 && n < 2 ** width) return out.hex(n);
+    // Two's complement in number arithmetic, exact in this range (>>> 0 is n mod 2^32).
+    if (width <= 32) return out.hex(width === 32 ? n >>> 0 : n & (2 ** width - 1));
+    if (width === 64) return out.hex64(Math.floor(n / TWO_TO_32) >>> 0, n >>> 0);
+  }
+  out.ascii(BigInt.asUintN(width, v).toString(16));
+}
 
 /** What printing needs to know about a form, computed once per form. */
 interface FormTraits {
@@ -35,6 +179,10 @@ interface FormTraits {
   readonly modrmMemory: boolean;
   /** REX bits the form's operands use whatever their values: W, R (ModRM.reg), B (ModRM.rm, +r). */
   readonly rexUsed: number;
+  /** Prints operands (`int3`, `ret` and the like do not); then the mnemonic is padded. */
+  readonly operandText: boolean;
+  /** Per operand, the width an immediate shows at: the operand size when sign-extended. */
+  readonly immediateWidths: readonly number[];
 }
 
 function traitsOf(f: Form): FormTraits {
@@ -51,6 +199,12 @@ function traitsOf(f: Form): FormTraits {
     readsString: f.shown.some((s) => s.t === "strsrc"),
     modrmMemory: f.operands.some((o) => o.t === "rm" || o.t === "mem"),
     rexUsed,
+    operandText: f.shown.length > 0 || f.operands.some((o) => o.t !== "one"),
+    immediateWidths: f.operands.map((o) => {
+      if (o.t !== "imm") return 64;
+      const signExtended = o.signExtended || (o.bits === 32 && f.opsize === 64);
+      return signExtended && f.opsize > 0 ? f.opsize : o.bits;
+    }),
   };
 }
 const TRAITS: readonly FormTraits[] = FORMS.map(traitsOf);
@@ -64,8 +218,6 @@ function elides(ins: Instruction, rep: number, memory: MemoryOperand | undefined
   if (!memory || !form.lockable) return rep === 0xf3 && memory !== undefined && form.mnemonic === "mov" && ins.operands.at(-1) === memory;
   return form.mnemonic === "xchg" || Boolean(ins.prefixes.lock);
 }
-
-const NO_WORDS = { words: "", hint: "", notrack: false };
 
 /** The address-size prefix that applies: the instruction's 67, or none. */
 const addr32Of = (ins: Instruction) => ins.prefixes.legacy?.includes(0x67) ?? false;
@@ -150,12 +302,7 @@ function prefixWords(ins: Instruction, memory: MemoryOperand | undefined): { wor
     }
     if (word) words += word + " ";
   }
-  const rex = ins.prefixes.rex;
-  if (rex !== undefined && rexHasUnusedBits(ins, rex)) {
-    const bits = (rex & 8 ? "W" : "") + (rex & 4 ? "R" : "") + (rex & 2 ? "X" : "") + (rex & 1 ? "B" : "");
-    words += (bits ? "rex." + bits : "rex") + " ";
-  }
-  return { words, hint, notrack };
+  return { words: words + rexWord(ins), hint, notrack };
 }
 
 /**
@@ -176,27 +323,55 @@ function rexHasUnusedBits(ins: Instruction, rex: number): boolean {
   return (rex & 0xf) !== usedBits || (usedBits === 0 && !byteRegister);
 }
 
-function registerText(r: Register): string {
-  return "%" + r.name;
+/** The REX byte's prefix word (`rex.W `) when objdump names it, else "". */
+function rexWord(ins: Instruction): string {
+  const rex = ins.prefixes.rex;
+  return rex !== undefined && rexHasUnusedBits(ins, rex) ? REX_WORDS[rex & 0xf]! : "";
+}
+const REX_WORDS = Array.from({ length: 16 }, (_, bits) => {
+  const letters = (bits & 8 ? "W" : "") + (bits & 4 ? "R" : "") + (bits & 2 ? "X" : "") + (bits & 1 ? "B" : "");
+  return (letters ? "rex." + letters : "rex") + " ";
+});
+
+function writeRegister(out: TextBuffer, r: Register): void {
+  out.byte(PERCENT);
+  out.ascii(r.name);
 }
 
-function memoryText(m: MemoryOperand, addr32: boolean, showSegment: boolean): string {
-  let s = m.seg && showSegment ? `%${m.seg.name}:` : "";
+function writeMemory(out: TextBuffer, m: MemoryOperand, addr32: boolean, showSegment: boolean): void {
+  if (m.seg && showSegment) {
+    writeRegister(out, m.seg);
+    out.ascii(":");
+  }
   const base = m.base;
-  if (base?.cls === "rip") return s + signedHex(m.disp) + "(%" + base.name + ")";
+  if (base?.cls === "rip") {
+    writeSignedHex(out, m.disp);
+    out.byte(OPEN);
+    writeRegister(out, base);
+    out.byte(CLOSE);
+    return;
+  }
   const index = m.index;
-  const sib = hasSib(m);
   // Without registers the address is absolute; objdump adds `(,%riz,S)` only when a scale or
   // (for addr32) the eiz index needs showing.
-  if (!base && !index && m.scale === 1 && !addr32) return s + hex(BigInt.asUintN(64, m.disp));
+  if (!base && !index && m.scale === 1 && !addr32) return writeUnsignedHex(out, m.disp, 64);
   // A 32-bit absolute address shows unsigned; displacements from a register show signed.
-  if (!base) s += addr32 && !index ? hex(BigInt.asUintN(32, m.disp)) : signedHex(m.disp);
-  else if (dispBitsOf(m) !== 0) s += signedHex(m.disp);
-  s += "(";
-  if (base) s += registerText(base);
-  if (index) s += "," + registerText(index) + "," + m.scale;
-  else if (sib && (m.scale !== 1 || !base || (base.num & 7) !== 4)) s += (addr32 ? ",%eiz," : ",%riz,") + m.scale;
-  return s + ")";
+  if (!base) {
+    if (addr32 && !index) writeUnsignedHex(out, m.disp, 32);
+    else writeSignedHex(out, m.disp);
+  } else if (dispBitsOf(m) !== 0) writeSignedHex(out, m.disp);
+  out.byte(OPEN);
+  if (base) writeRegister(out, base);
+  if (index) {
+    out.byte(COMMA);
+    writeRegister(out, index);
+    out.byte(COMMA);
+    out.byte(DIGIT_0 + m.scale);
+  } else if (hasSib(m) && (m.scale !== 1 || !base || (base.num & 7) !== 4)) {
+    out.ascii(addr32 ? ",%eiz," : ",%riz,");
+    out.byte(DIGIT_0 + m.scale);
+  }
+  out.byte(CLOSE);
 }
 
 /** The displacement width encoded: the kept one, else the shortest the encoder picks. */
@@ -207,15 +382,21 @@ function dispBitsOf(m: MemoryOperand): 0 | 8 | 32 {
   return m.disp >= -128n && m.disp <= 127n ? 8 : 32;
 }
 
-function addressText(target: bigint, options: FormatOptions | undefined): string {
+/** A branch target or rip-relative address: `0x1020`, or `1020 <f+0x20>` with a symbol. */
+function writeAddress(out: TextBuffer, target: bigint, options: FormatOptions | undefined): void {
   const sym = options?.symbolize?.(target);
-  if (!sym) return hex(target);
-  return `${target.toString(16)} <${sym.name}${sym.offset ? "+" + hex(sym.offset) : ""}>`;
-}
-
-function immediateText(value: bigint, bits: number, signExtended: boolean, opsize: number): string {
-  const width = signExtended && opsize > 0 ? opsize : bits;
-  return "$" + hex(BigInt.asUintN(width, value));
+  if (!sym) {
+    out.ascii("0x");
+    return writeHex(out, target);
+  }
+  writeHex(out, target);
+  out.ascii(" <");
+  out.text(sym.name);
+  if (sym.offset) {
+    out.ascii("+0x");
+    writeHex(out, sym.offset);
+  }
+  out.ascii(">");
 }
 
 /** Whether a register operand shows the operand size (then objdump omits the suffix). */
@@ -234,54 +415,70 @@ function registerShowsSize(form: Form, operands: readonly Operand[]): boolean {
  * operands get objdump's `# 0x...` comment with the absolute address).
  */
 export function formatInstruction(ins: Instruction, address: bigint, length: number, options?: FormatOptions): string {
+  const out = new TextBuffer(64);
+  writeInstruction(out, ins, address, length, options);
+  return out.toString();
+}
+
+function writeInstruction(out: TextBuffer, ins: Instruction, address: bigint, length: number, options: FormatOptions | undefined): void {
   const form = ins.form;
+  const traits = TRAITS[form.id]!;
   const addr32 = addr32Of(ins);
   let memory: MemoryOperand | undefined;
   for (const op of ins.operands) if (op.kind === "mem") memory = op;
   const p = ins.prefixes;
-  // Most instructions have no prefix objdump could name.
-  const plain = !p.legacy && p.rex === undefined && !p.lock && !p.rep && !p.seg && !p.data16;
-  const { words, hint, notrack } = plain ? NO_WORDS : prefixWords(ins, memory);
-  let comment = "";
-  let operandText = "";
+  let words = "";
+  let hint = "";
+  let notrack = false;
+  // Most instructions have no legacy prefix objdump could name, and many have only a REX byte.
+  if (p.legacy || p.lock || p.rep || p.seg || p.data16) ({ words, hint, notrack } = prefixWords(ins, memory));
+  else words = rexWord(ins);
+  const mnemonic = registerShowsSize(form, ins.operands) ? form.printBare : form.printSized;
+  out.ascii(words);
+  out.ascii(mnemonic);
+  out.ascii(hint);
+  if (!traits.operandText) return;
+  // objdump pads the prefixes and mnemonic to 6 columns, then a space.
+  out.spaces(Math.max(0, 6 - words.length - mnemonic.length - hint.length) + 1);
+  let ripTarget: bigint | undefined;
+  let first = true;
   for (let i = 0; i < form.operands.length; i++) {
     const t = form.operands[i]!;
+    if (t.t === "one") continue;
+    if (!first) out.byte(COMMA);
+    first = false;
+    if (form.indirect) out.byte(STAR);
     const op = ins.operands[i]!;
-    let text: string;
     switch (op.kind) {
       case "reg":
-        text = registerText(op.reg);
+        writeRegister(out, op.reg);
         break;
       case "imm":
-        if (t.t === "one") continue;
-        text = t.t === "imm" ? immediateText(op.value, t.bits, t.signExtended || (t.bits === 32 && form.opsize === 64), form.opsize) : hex(op.value);
+        out.ascii("$");
+        writeUnsignedHex(out, op.value, traits.immediateWidths[i]!);
         break;
       case "mem":
-        text = memoryText(op, addr32, !notrack);
-        if (op.base?.cls === "rip") {
-          const target = address + BigInt(length) + op.disp;
-          comment = "        # " + addressText(BigInt.asUintN(64, target), options);
-        }
+        writeMemory(out, op, addr32, !notrack);
+        if (op.base?.cls === "rip") ripTarget = BigInt.asUintN(64, address + BigInt(length) + op.disp);
         break;
       case "rel":
-        text = addressText(op.target, options);
+        writeAddress(out, op.target, options);
         break;
     }
-    operandText += (operandText ? "," : "") + (form.indirect ? "*" + text : text);
   }
   for (const s of form.shown) {
-    let text: string;
-    if (s.t === "fixed") text = registerText(s.reg);
+    if (!first) out.byte(COMMA);
+    first = false;
+    if (s.t === "fixed") writeRegister(out, s.reg);
     else if (s.t === "strsrc") {
       const seg = p.seg && (p.seg.name === "fs" || p.seg.name === "gs") ? p.seg.name : "ds";
-      text = `%${seg}:(${addr32 ? "%esi" : "%rsi"})`;
-    } else text = `%es:(${addr32 ? "%edi" : "%rdi"})`;
-    operandText += (operandText ? "," : "") + text;
+      out.ascii(`%${seg}:(${addr32 ? "%esi" : "%rsi"})`);
+    } else out.ascii(`%es:(${addr32 ? "%edi" : "%rdi"})`);
   }
-  const mnemonic = (registerShowsSize(form, ins.operands) ? form.printBare : form.printSized) + hint;
-  const head = words + mnemonic;
-  if (!operandText) return head;
-  return head.padEnd(6) + " " + operandText + comment;
+  if (ripTarget !== undefined) {
+    out.ascii("        # ");
+    writeAddress(out, ripTarget, options);
+  }
 }
 
 /** A run of bytes to list: where it sits and the symbols that label addresses inside it. */
@@ -297,23 +494,43 @@ export interface ListingRegion {
  * padding, the bytes as space-separated lowercase pairs.
  */
 export function listingLine(address: bigint, bytes: Uint8Array, text: string): string {
-  return lineOf(address, bytes, 0, bytes.length, text);
+  const out = new TextBuffer(64 + text.length);
+  writeLineStart(out, address, bytes, 0, bytes.length);
+  out.text(text);
+  return out.toString();
 }
 
-function lineOf(address: bigint, bytes: Uint8Array, start: number, end: number, text: string): string {
-  let line = (address <= MAX_SAFE ? Number(address) : address).toString(16) + ":\t" + HEX_PAIRS[bytes[start]!];
-  for (let i = start + 1; i < end; i++) line += " " + HEX_PAIRS[bytes[i]!];
-  return line + "\t" + text;
+/** `ADDR:<TAB>BYTES<TAB>`, what precedes an instruction's text. */
+function writeLineStart(out: TextBuffer, address: bigint, bytes: Uint8Array, start: number, end: number): void {
+  writeHex(out, address);
+  out.ascii(":\t");
+  out.hexPairs(bytes, start, end);
+  out.byte(TAB);
 }
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 /**
  * Disassembles regions into listing lines (each ending in a newline). Undecodable bytes are
  * listed one at a time as `(bad)`. Labels inside an instruction are not printed.
  */
 export function formatListing(regions: readonly ListingRegion[], options?: FormatOptions): string {
-  let out = "";
+  // About 9 bytes of text per byte of code; the buffer doubles if that is short.
+  const out = new TextBuffer(regions.reduce((n, r) => n + 10 * r.bytes.length, 256));
+  writeRegions(out, regions, options);
+  return out.toString();
+}
+
+/**
+ * The listing of `regions` as formatListing makes it, handed to `write` in chunks of about a
+ * megabyte that are `write`'s to keep (for stdout: fewer, bigger writes, and no string).
+ */
+export function writeListing(regions: readonly ListingRegion[], write: (chunk: Uint8Array) => void, options?: FormatOptions): void {
+  const out = new TextBuffer(LISTING_CHUNK, write);
+  writeRegions(out, regions, options);
+  out.flush();
+}
+const LISTING_CHUNK = 1 << 20;
+
+function writeRegions(out: TextBuffer, regions: readonly ListingRegion[], options: FormatOptions | undefined): void {
   for (const region of regions) {
     const labels = new Map<bigint, string[]>();
     for (const l of region.labels ?? []) labels.set(l.address, [...(labels.get(l.address) ?? []), l.name]);
@@ -322,12 +539,20 @@ export function formatListing(regions: readonly ListingRegion[], options?: Forma
     while (offset < bytes.length) {
       const address = region.base + BigInt(offset);
       const names = labels.size ? labels.get(address) : undefined;
-      if (names) for (const name of names) out += `${address.toString(16)} <${name}>:\n`;
+      if (names) {
+        for (const name of names) {
+          writeHex(out, address);
+          out.ascii(" <");
+          out.text(name);
+          out.ascii(">:\n");
+        }
+      }
       const r = decode(bytes, offset, address);
-      const text = r.ok ? formatInstruction(r.instruction, address, r.length, options) : "(bad)";
-      out += lineOf(address, bytes, offset, offset + r.length, text) + "\n";
+      writeLineStart(out, address, bytes, offset, offset + r.length);
+      if (r.ok) writeInstruction(out, r.instruction, address, r.length, options);
+      else out.ascii("(bad)");
+      out.byte(NEWLINE);
       offset += r.length;
     }
   }
-  return out;
 }

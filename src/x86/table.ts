@@ -269,10 +269,10 @@ function rows(): string[] {
     "movabs Ov,rAX a1 spell16=movabs/movabsw/mov/movw spell32=movabs/movabsl/mov/movl spell64=movabs/movabsq/mov/movq",
     "movabs AL,Ob a2 spell=movabs/movabsb/mov/movb",
     "movabs rAX,Ov a3 spell16=movabs/movabsw/mov/movw spell32=movabs/movabsl/mov/movl spell64=movabs/movabsq/mov/movq",
-    "mov Cq,Rq 0f 20 /r d64 sizes=0 sem=movcr",
-    "mov Rq,Cq 0f 22 /r d64 sizes=0 sem=movcr",
-    "mov Dq,Rq 0f 21 /r d64 sizes=0 sem=movdr",
-    "mov Rq,Dq 0f 23 /r d64 sizes=0 sem=movdr",
+    "mov Cq,Rq 0f 20 /r d64 sizes=0 spell=mov/movq sem=movcr",
+    "mov Rq,Cq 0f 22 /r d64 sizes=0 spell=mov/movq sem=movcr",
+    "mov Dq,Rq 0f 21 /r d64 sizes=0 spell=mov/movq sem=movdr",
+    "mov Rq,Dq 0f 23 /r d64 sizes=0 spell=mov/movq sem=movdr",
     "movzb Eb,Gv 0f b6 /r spell16=movzbw/movzx spell32=movzbl/movzx spell64=movzbq/movzx sem=movzx",
     "movzw Ew,Gv 0f b7 /r sizes=32,64 spell32=movzwl/movzx spell64=movzwq/movzx sem=movzx",
     "movsb Eb,Gv 0f be /r spell16=movsbw/movsx spell32=movsbl/movsx spell64=movsbq/movsx sem=movsx",
@@ -320,8 +320,8 @@ function rows(): string[] {
     "call Jz e8 cd d64",
     "call *Ev ff /2 d64 sizes=64",
     "jmp *Ev ff /4 d64 sizes=64",
-    "ret - c3 d64 sizes=64",
-    "ret Iw c2 iw d64 sizes=64",
+    "ret - c3 d64 sizes=64 rep",
+    "ret Iw c2 iw d64 sizes=64 rep",
     "enter Iw,Ib c8 iw ib d64 sizes=64",
     "leave - c9 d64 sizes=64",
     "int3 - cc",
@@ -401,7 +401,7 @@ function rows(): string[] {
   );
 
   // NOPs: the one-byte nop and the multi-byte 0f 1f /0 forms GNU as pads with.
-  r.push("nop - 90", "nop Ev 0f 1f /0 sem=nop");
+  r.push("nop - 90 rep", "nop Ev 0f 1f /0 sem=nop");
   return r;
 }
 

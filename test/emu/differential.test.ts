@@ -47,12 +47,18 @@ function describeCase(c: { snippet: Snippet; text: string }): string {
   return `${c.text}: ${Buffer.from(c.snippet.code).toString("hex")}`;
 }
 
+/**
+ * On this project's machines (AMD) the emulator reproduces the flags the SDM leaves undefined
+ * too (docs/emulator.md lists them); elsewhere only the defined flags are compared.
+ */
+const STRICT_FLAGS = /AuthenticAMD/.test(readFileSync("/proc/cpuinfo", "utf8"));
+
 function runCases(cases: readonly (Case | { snippet: Snippet; text: string; instruction?: undefined })[]): string[] {
   const natives = runNative(harness.path, cases.map((c) => c.snippet));
   const failures: string[] = [];
   cases.forEach((c, i) => {
     const { state } = runEmulated(c.snippet);
-    const mask = process.env.ALLFLAGS ? 0 : c.instruction ? undefinedFlags(c.instruction, c.snippet.regs) : 0;
+    const mask = STRICT_FLAGS || !c.instruction ? 0 : undefinedFlags(c.instruction, c.snippet.regs);
     const diff = compare(c.snippet, natives[i]!, state, mask);
     if (diff.length) {
       const text = c.instruction ? formatInstruction(c.instruction, CODE_BASE, c.snippet.code.length) : "";
@@ -120,7 +126,7 @@ function controlSnippet(rng: Rng): string {
     case 4:
       return `mov $${rng.int(4)}, %ecx; 1: jrcxz 2f; ${ops(1)}; dec %rcx; jmp 1b; 2: cmp ${a}, ${b}`;
     default:
-      return `mov $${1 + rng.int(6)}, %ecx; 1: mov $${rng.int(5)}, %r8d; 3: ${ops(1)}; dec %r8d; jg 3b; loopback: dec %ecx; jne 1b; or ${a}, ${b}`.replace("loopback: ", "");
+      return `mov $${1 + rng.int(6)}, %ecx; 1: mov $${rng.int(5)}, %ebp; 3: ${ops(1)}; dec %ebp; jg 3b; dec %ecx; jne 1b; or ${a}, ${b}`;
   }
 }
 

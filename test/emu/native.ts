@@ -55,7 +55,7 @@ export function buildHarness(): { path: string; dispose: () => void } {
   return { path, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function encodeInputs(snippets: readonly Snippet[]): Buffer {
+function encodeInputs(snippets: readonly Snippet[]): Buffer {
   const buf = Buffer.alloc(4 + snippets.length * INPUT_SIZE);
   buf.writeUInt32LE(snippets.length, 0);
   snippets.forEach((s, i) => {

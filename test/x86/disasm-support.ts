@@ -40,13 +40,3 @@ export function roundTripFailures(samples: readonly { bytes: Uint8Array; address
   }
   return failures;
 }
-
-/**
- * Whether the encoder emits a decoded instruction's own legacy prefixes and REX byte
- * (`prefixes.legacy`, `prefixes.rex`, `sib`), which exact round trips of prefixed code need.
- */
-export const encoderKeepsRawPrefixes = roundTripFailures([
-  { bytes: Uint8Array.of(0x48, 0x50), address: 0n },
-  { bytes: Uint8Array.of(0xf0, 0x2e, 0x01, 0x00), address: 0n },
-  { bytes: Uint8Array.of(0x8b, 0x04, 0x20), address: 0n },
-]).length === 0;
