@@ -4,9 +4,8 @@
  * .text bytes with --format bin). Any error: diagnostics on stderr, exit 1, nothing written.
  */
 import type { Command } from "commander";
-import { assemble, type ListingLine } from "../asm/assembler.js";
+import type { ListingLine } from "../asm/assembler.js";
 import { hasErrors } from "../diag/diagnostic.js";
-import { writeElf } from "../image/elf-write.js";
 import { findSection } from "../image/image.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { RegisterCommand } from "./commands.js";
@@ -37,15 +36,19 @@ export const registerAsm: RegisterCommand = (program: Command, setExit) => {
     .option("-o, --output <file>", "write the object file")
     .option("--format <format>", "object format for -o: elf or bin (the raw .text bytes)", "elf")
     .option("--diagnostics-format <format>", "text, json or sarif", "text")
-    .action((path: string, options: AsmCommandOptions) => {
+    .action(async (path: string, options: AsmCommandOptions) => {
       const diagnosticsFormat = parseDiagnosticsFormat(options.diagnosticsFormat);
       if (options.format !== "elf" && options.format !== "bin") throw usageError(`unknown object format '${options.format}' (expected elf or bin)`);
       const file = readSource(path);
+      const { assemble } = await import("../asm/assembler.js");
       const result = assemble(file);
       reportDiagnostics(result.diagnostics, diagnosticsFormat);
       if (hasErrors(result.diagnostics)) return setExit(EXIT_INPUT);
       const text = findSection(result.image, ".text")!.data;
-      if (options.output !== undefined) writeFileAtomic(options.output, options.format === "bin" ? text : writeElf(result.image));
+      if (options.output !== undefined) {
+        const { writeElf } = await import("../image/elf-write.js");
+        writeFileAtomic(options.output, options.format === "bin" ? text : writeElf(result.image));
+      }
       if (options.listing) process.stdout.write(formatListing(result.listing));
       if (options.hex) process.stdout.write(hex(text) + "\n");
       setExit(EXIT_OK);

@@ -4,8 +4,6 @@
  * when the whole build succeeded, so a failed build leaves DIR as it was.
  */
 import { basename, extname, join } from "node:path";
-import { check, readImportFromDisk } from "../lang/index.js";
-import { build, formatReport } from "../pvop/build.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, parseDiagnosticsFormat, readSource, reportDiagnostics, usageError } from "./common.js";
@@ -38,10 +36,11 @@ export const registerBuild: RegisterCommand = (program, setExit) => {
     .option("--emit <list>", `outputs to write, comma separated: ${EMITS.join(",")}`, EMITS.join(","))
     .option("--diagnostics-format <format>", "text, json or sarif", "text")
     .option("-q, --quiet", "do not print the build report")
-    .action((path: string, options: BuildCommandOptions) => {
+    .action(async (path: string, options: BuildCommandOptions) => {
       const emit = parseEmit(options.emit);
       const format = parseDiagnosticsFormat(options.diagnosticsFormat);
       const source = readSource(path);
+      const [{ check, readImportFromDisk }, { build, formatReport }] = await Promise.all([import("../lang/index.js"), import("../pvop/build.js")]);
       const checked = check(source, { readImport: readImportFromDisk });
       if (reportDiagnostics(checked.diagnostics, format)) return setExit(EXIT_INPUT);
       const stem = basename(path, extname(path));

@@ -1,7 +1,7 @@
 /** `pvopc check FILE...`: parse and check .pvop files, print diagnostics, exit 0/1/2. */
 import type { Command } from "commander";
 import type { Diagnostic } from "../diag/diagnostic.js";
-import { check, readImportFromDisk } from "../lang/index.js";
+
 import type { RegisterCommand } from "./commands.js";
 import { EXIT_INPUT, EXIT_OK, parseDiagnosticsFormat, readSource, reportDiagnostics, usageError } from "./common.js";
 
@@ -22,10 +22,11 @@ export const registerCheck: RegisterCommand = (program: Command, setExit) => {
     .argument("<files...>", ".pvop files ('-' reads stdin)")
     .option("--diagnostics-format <format>", "text, json or sarif", "text")
     .option("-W <option>", "-Werror: treat warnings as errors")
-    .action((files: string[], options: CheckCommandOptions) => {
+    .action(async (files: string[], options: CheckCommandOptions) => {
       const format = parseDiagnosticsFormat(options.diagnosticsFormat);
       if (options.W !== undefined && options.W !== "error") throw usageError(`unknown option '-W${options.W}' (only -Werror is known)`);
       const sources = files.map(readSource);
+      const { check, readImportFromDisk } = await import("../lang/index.js");
       let diagnostics = sources.flatMap((file) => check(file, { readImport: readImportFromDisk }).diagnostics);
       if (options.W === "error") diagnostics = promoteWarnings(diagnostics);
       setExit(reportDiagnostics(diagnostics, format) ? EXIT_INPUT : EXIT_OK);
