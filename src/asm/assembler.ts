@@ -10,14 +10,16 @@
  */
 import { error, note, type Diagnostic, type SourceFile, type Span } from "../diag/diagnostic.js";
 import type { Image } from "../image/image.js";
-import { isEncodeError, encodeToSink, type Fixup } from "../x86/encode.js";
+import { encode, FixupList, Sink } from "../x86/encode.js";
 import { evaluate, isProblem, isSymbolChar, isSymbolStart, parseExpr, problem, type Expr, type ExprContext, type SyntaxProblem, type Value } from "../x86/expr.js";
 import type { Instruction } from "../x86/instruction.js";
-import { matchInstruction, parseInstruction, PREFIX_BYTES, type SymbolTerm } from "../x86/syntax.js";
+import { instructionOf, matchInstruction, ParsedInstruction, parseInstruction, PREFIX_BYTES, type OperandContext, type ParsedOperand } from "../x86/syntax.js";
 import { DIRECTIVES } from "./directives.js";
 import { finish } from "./layout.js";
-import { scan, type Statement } from "./scan.js";
-import { SectionState, type BranchPart, type SymbolState } from "./state.js";
+import { InstructionLog } from "./log.js";
+import { IntRows } from "./rows.js";
+import { scan, type StatementList } from "./scan.js";
+import { SectionState, SymbolTable, type BranchPart, type SymbolId } from "./state.js";
 import { sectionAttributesByName } from "./sections.js";
 
 export interface AssembleOptions {
@@ -56,25 +58,16 @@ export interface AssembleResult {
   instructions: AssembledInstruction[];
 }
 
-/** Where a statement's bytes went, for the listing. */
-export interface StatementExtent {
-  readonly line: number;
-  readonly section: SectionState;
-  readonly off: number;
-  readonly nvar: number;
-  readonly endOff: number;
-  readonly endNvar: number;
-}
-
-export interface InstructionRecord {
-  readonly instruction: Instruction;
-  readonly section: SectionState;
-  readonly off: number;
-  readonly nvar: number;
-  readonly length: number;
-  readonly span: Span;
-  /** Set for a relaxable branch; its final form is known after layout. */
-  readonly branch?: BranchPart;
+/** Where a statement's bytes went, for the listing: the fields of an `extents` row. */
+export const enum Extent {
+  Line,
+  /** The section's `order`. */
+  Section,
+  Off,
+  Nvar,
+  EndOff,
+  EndNvar,
+  Width,
 }
 
 const LOCAL_SEPARATOR = "\u0002";
@@ -89,13 +82,16 @@ export function assemble(file: SourceFile, options: AssembleOptions = {}): Assem
 export class Assembler {
   readonly text: string;
   readonly sections = new Map<string, SectionState>();
+  /** Sections by `order`. */
+  readonly sectionList: SectionState[] = [];
   current: SectionState;
   previous: SectionState;
   readonly sectionStack: { current: SectionState; previous: SectionState }[] = [];
-  readonly symbols = new Map<string, SymbolState>();
+  readonly symbols: SymbolTable;
   readonly diagnostics: Diagnostic[] = [];
-  readonly extents: StatementExtent[] = [];
-  readonly instructionRecords: InstructionRecord[] = [];
+  readonly extents = new IntRows(Extent.Width);
+  /** Every emitted instruction. */
+  readonly log = new InstructionLog();
   /** Forward numeric label references (`1f`) that must find a definition by the end. */
   readonly forwardRefs: { name: string; label: string; span: Span }[] = [];
   private readonly localCounts = new Map<string, number>();
@@ -110,6 +106,8 @@ export class Assembler {
     const scanned = scan(file.text, range.start, range.end, file.position(range.start).line, options.lineComments);
     this.text = scanned.clean;
     this.statements = scanned.statements;
+    // Most symbols are labels; code labels roughly every other statement.
+    this.symbols = new SymbolTable(this.text, this.sectionList, scanned.statements.count / 2);
     for (const p of scanned.problems) this.report(problem("PV1002", p.message, p.start, p.end));
     // GNU as always creates .text, .data and .bss, in that order.
     this.current = this.section(".text");
@@ -117,17 +115,9 @@ export class Assembler {
     this.section(".bss");
     this.previous = this.current;
     this.ctx = {
-      lookup: (name) => {
-        const s = this.symbol(name);
-        if (s.abs !== undefined) this.volatile = true;
-        return s.abs;
-      },
-      dot: () => {
-        this.volatile = true;
-        return this.dotLabel();
-      },
+      lookup: (name) => this.symbols.value(this.symbol(name)),
+      dot: () => this.dotLabel(),
       local: (label, forward) => {
-        this.volatile = true;
         const count = this.localCounts.get(label) ?? 0;
         if (!forward) return count === 0 ? undefined : this.localName(label, count);
         return this.localName(label, count + 1);
@@ -135,37 +125,26 @@ export class Assembler {
     };
   }
 
-  private readonly statements: Statement[];
+  private readonly statements: StatementList;
 
   run(): void {
-    for (const s of this.statements) this.statement(s);
+    const list = this.statements;
+    for (let k = 0; k < list.count; k++) this.statement(list.start(k), list.end(k), list.line(k));
   }
 
   // ---- symbols and sections ----
 
-  symbol(name: string): SymbolState {
-    let s = this.symbols.get(name);
-    if (!s) {
-      const temporary = name.startsWith(".L") || name.startsWith(DOT_PREFIX);
-      // Every field up front: one object shape for all symbols keeps the hot lookups monomorphic.
-      s = {
-        name,
-        order: this.symbols.size,
-        temporary,
-        section: undefined,
-        off: undefined,
-        nvar: undefined,
-        abs: undefined,
-        alias: undefined,
-        binding: undefined,
-        type: undefined,
-        visibility: undefined,
-        size: undefined,
-        defined: undefined,
-      };
-      this.symbols.set(name, s);
-    }
-    return s;
+  /** The symbol `name`, created on first mention. */
+  symbol(name: string): SymbolId {
+    return this.symbolAt(name, 0, name.length);
+  }
+
+  /** The symbol named text[start..end), created on first mention. */
+  symbolAt(text: string, start: number, end: number): SymbolId {
+    // `.L...` and the assembler's own `\u0001.` names are temporary.
+    const c = text.charCodeAt(start);
+    const temporary = (c === 46 && text.charCodeAt(start + 1) === 76) || (c === 1 && text.charCodeAt(start + 1) === 46);
+    return this.symbols.intern(text, start, end, end - start > 1 && temporary);
   }
 
   section(name: string, attributes = sectionAttributesByName(name)): SectionState {
@@ -173,6 +152,7 @@ export class Assembler {
     if (!s) {
       s = new SectionState(name, attributes.kind, attributes.flags, this.sections.size, attributes.entsize ?? 0);
       this.sections.set(name, s);
+      this.sectionList.push(s);
     }
     return s;
   }
@@ -191,32 +171,32 @@ export class Assembler {
   /** A temporary label at the current position, standing for `.`. */
   dotLabel(): string {
     const name = `${DOT_PREFIX}${this.dotCount++}`;
-    const s = this.symbol(name);
-    s.section = this.current;
-    s.off = this.current.len;
-    s.nvar = this.current.parts.length;
+    this.symbols.place(this.symbol(name), this.current, this.current.len, this.current.parts.length);
     return name;
   }
 
-  defineLabel(name: string, span: Span): void {
-    if (/^[0-9]+$/.test(name)) {
-      const n = (this.localCounts.get(name) ?? 0) + 1;
-      this.localCounts.set(name, n);
-      name = this.localName(name, n);
-    }
-    const s = this.symbol(name);
-    if (s.section || s.abs !== undefined || s.alias) {
-      this.redefinition(name, s, span);
+  /** Defines the label text[start..end) at the current position. */
+  defineLabel(start: number, end: number): void {
+    const text = this.text;
+    let id: SymbolId;
+    if (isDigits(text, start, end)) {
+      const label = text.slice(start, end);
+      const n = (this.localCounts.get(label) ?? 0) + 1;
+      this.localCounts.set(label, n);
+      id = this.symbol(this.localName(label, n));
+    } else id = this.symbolAt(text, start, end);
+    const symbols = this.symbols;
+    if (symbols.section(id) || symbols.value(id) !== undefined || symbols.alias(id)) {
+      this.redefinition(symbols.name(id), id, { start, end });
       return;
     }
-    s.section = this.current;
-    s.off = this.current.len;
-    s.nvar = this.current.parts.length;
-    s.defined = span;
+    symbols.place(id, this.current, this.current.len, this.current.parts.length);
+    symbols.setDefinedAt(id, { start, end });
   }
 
-  redefinition(name: string, s: SymbolState, span: Span): void {
-    const related = s.defined ? [note("PV1011", "previous definition is here", this.file, s.defined)] : undefined;
+  redefinition(name: string, id: SymbolId, span: Span): void {
+    const previous = this.symbols.definedAt(id);
+    const related = previous ? [note("PV1011", "previous definition is here", this.file, previous)] : undefined;
     this.diagnostics.push(error("PV1011", `symbol '${name}' is already defined`, this.file, span, related));
   }
 
@@ -258,14 +238,9 @@ export class Assembler {
 
   // ---- statements ----
 
-  private statement(s: Statement): void {
+  private statement(start: number, end: number, line: number): void {
     const text = this.text;
-    let pos = s.start;
-    const end = s.end;
-    const skip = () => {
-      while (pos < end && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9 || text.charCodeAt(pos) === 13)) pos++;
-    };
-    skip();
+    let pos = skipBlanks(text, start, end);
     // Labels: `name:` or `1:`, possibly several.
     for (;;) {
       if (pos >= end) return;
@@ -274,17 +249,15 @@ export class Assembler {
       let p = pos + 1;
       while (p < end && isSymbolChar(text.charCodeAt(p))) p++;
       if (text.charCodeAt(p) !== 58 || p >= end) break;
-      const name = text.slice(pos, p);
-      if (c >= 48 && c <= 57 && !/^[0-9]+$/.test(name)) {
-        this.report(problem("PV1002", `invalid label name '${name}'`, pos, p));
+      if (c >= 48 && c <= 57 && !isDigits(text, pos, p)) {
+        this.report(problem("PV1002", `invalid label name '${text.slice(pos, p)}'`, pos, p));
         return;
       }
-      this.defineLabel(name, { start: pos, end: p });
-      pos = p + 1;
-      skip();
+      this.defineLabel(pos, p);
+      pos = skipBlanks(text, p + 1, end);
     }
     let stop = end;
-    while (stop > pos && (text.charCodeAt(stop - 1) === 32 || text.charCodeAt(stop - 1) === 9 || text.charCodeAt(stop - 1) === 13)) stop--;
+    while (stop > pos && isBlank(text.charCodeAt(stop - 1))) stop--;
     const section = this.current;
     const off = section.len;
     const nvar = section.parts.length;
@@ -301,139 +274,156 @@ export class Assembler {
       if (!handler) this.report(problem("PV1012", `unknown directive '${name}'`, pos, wordEnd));
       else handler(this, { name, start: pos, end: wordEnd, argsStart: q, argsEnd: stop });
     } else this.instruction(pos, stop);
-    if (this.current === section && (section.len !== off || section.parts.length !== nvar))
-      this.extents.push({ line: s.line, section, off, nvar, endOff: section.len, endNvar: section.parts.length });
+    if (this.current === section && (section.len !== off || section.parts.length !== nvar)) {
+      const extents = this.extents;
+      const k = extents.add();
+      extents.set(k, Extent.Line, line);
+      extents.set(k, Extent.Section, section.order);
+      extents.set(k, Extent.Off, off);
+      extents.set(k, Extent.Nvar, nvar);
+      extents.set(k, Extent.EndOff, section.len);
+      extents.set(k, Extent.EndNvar, section.parts.length);
+    }
   }
 
   /** `name = expr`, `.set name, expr`, `.equ name, expr`. */
   assign(name: string, span: Span, start: number, end: number, mustBeNew = false): void {
-    this.prepared.clear();
     const v = this.value(this.text, start, end);
     if (isProblem(v)) return this.report(v);
-    const s = this.symbol(name);
-    if (s.section || (mustBeNew && (s.abs !== undefined || s.alias))) return this.redefinition(name, s, span);
-    s.defined = span;
-    if (v.plus === undefined && v.minus === undefined) {
-      s.abs = v.addend;
-      s.alias = undefined;
-    } else if (v.plus !== undefined && v.minus === undefined) {
+    const id = this.symbol(name);
+    const symbols = this.symbols;
+    if (symbols.section(id) || (mustBeNew && (symbols.value(id) !== undefined || symbols.alias(id)))) return this.redefinition(name, id, span);
+    symbols.setDefinedAt(id, span);
+    if (v.plus === undefined && v.minus === undefined) symbols.assign(id, v.addend);
+    else if (v.plus !== undefined && v.minus === undefined) {
       if (v.plus === name) return this.report(problem("PV1018", `symbol '${name}' is defined in terms of itself`, start, end));
-      s.alias = { plus: v.plus, addend: v.addend };
-      s.abs = undefined;
+      symbols.assign(id, { plus: v.plus, addend: v.addend });
     } else this.report(problem("PV1018", "a symbol may only be set to a constant or to a symbol plus a constant", start, end));
   }
 
-  /**
-   * Assembled statements by their text, reused when the same text comes again. Only results
-   * that cannot depend on where they stand are kept: no `.`, no numeric label, no absolute
-   * symbol value (an assignment clears the cache, since it can make a name absolute).
-   */
-  private readonly prepared = new Map<string, Prepared>();
-  /** Set while matching when the result depends on the position or on symbol values. */
-  private volatile = false;
+  /** A symbol's name, for Instructions. */
+  readonly nameOf = (symbol: SymbolId): string => this.symbols.name(symbol);
 
-  private readonly evaluateOperand = (e: Expr): Value | SyntaxProblem => {
-    const v = evaluate(e, this.ctx);
-    if (!isProblem(v)) this.noteForwardRefs(e);
-    return v;
+  /** The statement being assembled, its encoding and fixups: reused from one to the next. */
+  private readonly parsed = new ParsedInstruction();
+  private readonly encoded = new Sink();
+  private readonly encodedFixups = new FixupList();
+
+  /** Operand values fold where they stand: `.`, numeric labels and symbol values as they are here. */
+  private readonly operandContext: OperandContext = {
+    evaluate: (e: Expr): Value | SyntaxProblem => {
+      const v = evaluate(e, this.ctx);
+      if (!isProblem(v)) this.noteForwardRefs(e);
+      return v;
+    },
+    symbolAt: (text, start, end) => this.symbolAt(text, start, end),
+    valueOf: (symbol) => this.symbols.value(symbol),
   };
 
+  /** Parses, matches and encodes one instruction statement; reports what is wrong with it. */
   private instruction(start: number, end: number): void {
-    const key = this.text.slice(start, end);
-    let prepared = this.prepared.get(key);
-    if (!prepared) {
-      this.volatile = false;
-      prepared = this.prepare(start, end);
-      if (!prepared) return;
-      if (!this.volatile) this.prepared.set(key, prepared);
+    const parsed = this.parsed;
+    let bad = parseInstruction(this.text, start, end, parsed);
+    if (bad) return this.report(bad);
+    if (parsed.mnemonic === "") return this.prefixWords(parsed, start, end);
+    bad = matchInstruction(parsed, this.operandContext);
+    if (bad) return this.report(bad);
+    const branch = this.branchTarget(parsed);
+    if (isProblem(branch)) return this.report(branch);
+    if (branch && parsed.longForm) return this.relaxableBranch(parsed, branch, start, end);
+    const encoded = this.encoded;
+    const fixups = this.encodedFixups;
+    const error = encode(parsed, 0n, encoded, fixups);
+    if (error) {
+      const op = error.operand !== undefined ? parsed.operands[error.operand] : undefined;
+      return this.report(problem("PV1007", error.error, op ? op.start : start, op ? op.end : end));
     }
     const section = this.current;
-    if (section.kind === "nobits") return this.report(problem("PV1013", `instructions cannot go in the nobits section '${section.name}'`, start, end));
-    const span = { start, end };
-    const b = prepared.branch;
-    if (b) {
-      const part: BranchPart = { kind: "branch", at: section.len, short: prepared.instruction!, long: b.long, target: b.target, addend: b.addend, span, shortSize: b.shortSize, longSize: b.longSize, size: b.shortSize, isLong: false };
-      section.parts.push(part);
-      this.instructionRecords.push({ instruction: prepared.instruction!, section, off: section.len, nvar: section.parts.length - 1, length: 0, span, branch: part });
-      return;
-    }
+    if (section.kind === "nobits") return this.noInstructionsIn(section, start, end);
     const off = section.len;
     const nvar = section.parts.length;
-    section.append(prepared.bytes);
-    for (const f of prepared.fixups) this.addFixup(section, off + f.fixup.offset, nvar, f.fixup, { start: start + f.start, end: start + f.end });
-    if (prepared.instruction) this.instructionRecords.push({ instruction: prepared.instruction, section, off, nvar, length: prepared.bytes.length, span });
+    section.append(encoded.buf, 0, encoded.len);
+    for (let k = 0; k < fixups.count; k++) {
+      const op = parsed.operands[fixups.operand[k]!]!;
+      section.fixups.push({
+        off: off + fixups.offset[k]!,
+        nvar,
+        size: fixups.size[k]!,
+        kind: fixups.kind[k]!,
+        branch: fixups.branch[k]!,
+        plus: op.symbol,
+        minus: op.minus,
+        addend: op.bigValue() + BigInt(fixups.adjust[k]!),
+        start: op.start,
+        end: op.end,
+      });
+    }
+    this.log.add(parsed, section.order, off, nvar, encoded.len, start, end);
   }
 
-  /** Parses, matches and encodes one instruction statement; reports and returns undefined on error. */
-  private prepare(start: number, end: number): Prepared | undefined {
-    const parsed = parseInstruction(this.text, start, end);
-    if (isProblem(parsed)) return void this.report(parsed);
-    if (parsed.mnemonic === "") {
-      // Prefix words on their own (`lock` on the line before the instruction) are bytes.
-      const bytes = Uint8Array.from(parsed.prefixes, (p) => PREFIX_BYTES.get(p.name)!);
-      return { instruction: undefined, bytes, fixups: [] };
-    }
-    const matched = matchInstruction(parsed, this.evaluateOperand);
-    if (isProblem(matched)) return void this.report(matched);
-    const inst = matched.instruction;
-    const relIndex = inst.operands.findIndex((o) => o.kind === "rel");
-    const rel = inst.operands[relIndex];
-    if (rel?.kind === "rel") {
-      const op = parsed.operands[relIndex]!;
-      if (!rel.symbol) return void this.report(problem("PV1018", "a branch to an absolute address is not supported; branch to a symbol", op.start, op.end));
-      if ((rel.symbol as SymbolTerm).minus !== undefined) return void this.report(problem("PV1018", "a branch target cannot subtract a symbol", op.start, op.end));
-      if (matched.longForm) {
-        const long: Instruction = { ...inst, form: matched.longForm };
-        const branch = { long, target: rel.symbol.name, addend: rel.target, shortSize: this.encodedLength(inst), longSize: this.encodedLength(long) };
-        return { instruction: inst, branch, bytes: EMPTY, fixups: [] };
-      }
-    }
-    const fixups: Fixup[] = [];
-    const enc = encodeToSink(inst, 0n, fixups);
-    if (isEncodeError(enc)) {
-      const op = enc.operand !== undefined ? parsed.operands[enc.operand] : undefined;
-      return void this.report(problem("PV1007", enc.error, op ? op.start : start, op ? op.end : end));
-    }
-    return {
-      instruction: inst,
-      bytes: enc.bytes.slice(0, enc.length),
-      fixups: fixups.map((fixup) => {
-        const op = parsed.operands[fixup.operand];
-        return { fixup, start: (op ? op.start : start) - start, end: (op ? op.end : end) - start };
-      }),
-    };
+  /** Prefix words on their own (`lock` on the line before the instruction) are bytes. */
+  private prefixWords(parsed: ParsedInstruction, start: number, end: number): void {
+    const section = this.current;
+    if (section.kind === "nobits") return this.noInstructionsIn(section, start, end);
+    for (const w of parsed.prefixWords) section.append(Uint8Array.of(PREFIX_BYTES.get(w.name)!));
   }
 
-  private encodedLength(inst: Instruction): number {
-    const enc = encodeToSink(inst, 0n, []);
-    if (isEncodeError(enc)) throw new Error(`branch form did not encode: ${enc.error}`);
-    return enc.length;
+  private noInstructionsIn(section: SectionState, start: number, end: number): void {
+    this.report(problem("PV1013", `instructions cannot go in the nobits section '${section.name}'`, start, end));
   }
 
-  addFixup(section: SectionState, off: number, nvar: number, f: Fixup, span: Span): void {
-    section.fixups.push({
-      off,
-      nvar,
-      size: f.size,
-      kind: f.kind,
-      plus: f.symbol.name,
-      minus: (f.symbol as SymbolTerm).minus,
-      addend: f.addend,
-      branch: f.branch,
-      span,
-    });
+  /** The branch target operand of a matched statement, if it has one (it must be a symbol plus a constant). */
+  private branchTarget(parsed: ParsedInstruction): ParsedOperand | SyntaxProblem | undefined {
+    const types = parsed.form.operands;
+    for (let i = 0; i < types.length; i++) {
+      if (types[i]!.t !== "rel") continue;
+      const op = parsed.operands[i]!;
+      if (op.symbol < 0) return problem("PV1018", "a branch to an absolute address is not supported; branch to a symbol", op.start, op.end);
+      if (op.minus >= 0) return problem("PV1018", "a branch target cannot subtract a symbol", op.start, op.end);
+      return op;
+    }
+    return undefined;
+  }
+
+  /** A jmp/jcc whose rel8 or rel32 form layout chooses. */
+  private relaxableBranch(parsed: ParsedInstruction, target: ParsedOperand, start: number, end: number): void {
+    const short = instructionOf(parsed, this.nameOf);
+    const long: Instruction = { ...short, form: parsed.longForm! };
+    const shortSize = this.encodedLength(parsed);
+    parsed.form = parsed.longForm!;
+    const longSize = this.encodedLength(parsed);
+    const section = this.current;
+    if (section.kind === "nobits") return this.noInstructionsIn(section, start, end);
+    const off = section.len;
+    const addend = target.bigValue();
+    const part: BranchPart = { kind: "branch", at: off, short, long, target: target.symbol, addend, span: { start, end }, shortSize, longSize, size: shortSize, isLong: false };
+    section.parts.push(part);
+    parsed.form = short.form;
+    this.log.add(parsed, section.order, off, section.parts.length - 1, -1, start, end);
+  }
+
+  private encodedLength(parsed: ParsedInstruction): number {
+    const error = encode(parsed, 0n, this.encoded, this.encodedFixups);
+    if (error) throw new Error(`branch form did not encode: ${error.error}`);
+    return this.encoded.len;
   }
 }
 
-const EMPTY = new Uint8Array(0);
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
 
-/** One instruction statement, ready to emit anywhere (see Assembler.prepared). */
-interface Prepared {
-  /** Undefined for a statement of prefix words only. */
-  readonly instruction: Instruction | undefined;
-  /** Set for a relaxable branch, whose bytes are chosen at layout. */
-  readonly branch?: { readonly long: Instruction; readonly target: string; readonly addend: bigint; readonly shortSize: number; readonly longSize: number };
-  readonly bytes: Uint8Array;
-  /** Fixups with their operand's span, relative to the statement's start. */
-  readonly fixups: readonly { readonly fixup: Fixup; readonly start: number; readonly end: number }[];
+/** The first position at or after `pos` (before `end`) that is not a blank. */
+function skipBlanks(text: string, pos: number, end: number): number {
+  while (pos < end && isBlank(text.charCodeAt(pos))) pos++;
+  return pos;
+}
+
+/** True for a numeric local label name (`1`, `42`) in text[start..end). */
+function isDigits(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return end > start;
 }

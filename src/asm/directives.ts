@@ -101,8 +101,9 @@ function data(size: 1 | 2 | 4 | 8): Handler {
         continue;
       }
       const section = asm.current;
-      const symbol = v.minus === undefined ? { name: v.plus } : { name: v.plus, minus: v.minus };
-      asm.addFixup(section, section.len, section.parts.length, { offset: 0, size, kind: "unsigned", symbol, addend: v.addend, operand: 0, branch: false }, { start: s, end: e });
+      const plus = asm.symbol(v.plus);
+      const minus = v.minus === undefined ? -1 : asm.symbol(v.minus);
+      section.fixups.push({ off: section.len, nvar: section.parts.length, size, kind: "unsigned", branch: false, plus, minus, addend: v.addend, start: s, end: e });
       writeLittleEndian(asm, 0n, size);
     }
   };
@@ -307,13 +308,13 @@ function names(asm: Assembler, d: DirectiveUse): { name: string; span: Span }[] 
 
 function binding(b: SymbolBinding): Handler {
   return (asm, d) => {
-    for (const { name } of names(asm, d)) asm.symbol(name).binding = b;
+    for (const { name } of names(asm, d)) asm.symbols.setBinding(asm.symbol(name), b);
   };
 }
 
 function visibility(v: SymbolVisibility): Handler {
   return (asm, d) => {
-    for (const { name } of names(asm, d)) asm.symbol(name).visibility = v;
+    for (const { name } of names(asm, d)) asm.symbols.setVisibility(asm.symbol(name), v);
   };
 }
 
@@ -334,7 +335,7 @@ function type(asm: Assembler, d: DirectiveUse): void {
   const [ts, te] = list[1]!;
   const t = TYPE_NAMES[asm.text.slice(ts, te).replace(/^[@%"]/, "").replace(/"$/, "").toLowerCase()];
   if (!t) return asm.report(problem("PV1013", `unsupported symbol type '${asm.text.slice(ts, te)}'`, ts, te));
-  asm.symbol(asm.text.slice(ns, ne)).type = t;
+  asm.symbols.setType(asm.symbol(asm.text.slice(ns, ne)), t);
 }
 
 function size(asm: Assembler, d: DirectiveUse): void {
@@ -344,7 +345,7 @@ function size(asm: Assembler, d: DirectiveUse): void {
   const [es, ee] = list[1]!;
   const v: Value | ReturnType<typeof problem> = asm.value(asm.text, es, ee);
   if (isProblem(v)) return asm.report(v);
-  asm.symbol(asm.text.slice(ns, ne)).size = { value: v, span: { start: es, end: ee } };
+  asm.symbols.setSize(asm.symbol(asm.text.slice(ns, ne)), { value: v, span: { start: es, end: ee } });
 }
 
 function set(mustBeNew: boolean): Handler {

@@ -14,33 +14,32 @@
  */
 import { error } from "../diag/diagnostic.js";
 import type { Image, ImageSymbol, Relocation, RelocationType, Section } from "../image/image.js";
-import { encodeToSink, isEncodeError, type Fixup } from "../x86/encode.js";
+import { encodeInstruction, isEncodeError } from "../x86/encode.js";
 import type { Instruction } from "../x86/instruction.js";
 import { writeNopFill } from "../x86/nops.js";
-import type { AssembledInstruction, AssembleResult, Assembler, ListingLine } from "./assembler.js";
+import { Extent, type AssembledInstruction, type AssembleResult, type Assembler, type ListingLine } from "./assembler.js";
 import { fitsData } from "./directives.js";
-import type { BranchPart, PendingFixup, SectionState, SymbolState } from "./state.js";
+import type { BranchPart, PendingFixup, SectionState, SymbolId } from "./state.js";
 
 /** Where a symbol lives once layout is known. */
 type Location =
   | { readonly kind: "abs"; readonly value: bigint }
   | { readonly kind: "section"; readonly section: SectionState; readonly off: number; readonly nvar: number; readonly extra: bigint }
-  | { readonly kind: "undefined"; readonly symbol: SymbolState; readonly extra: bigint };
+  | { readonly kind: "undefined"; readonly symbol: SymbolId; readonly extra: bigint };
 
-function locate(asm: Assembler, name: string, depth = 0): Location {
-  const s = asm.symbol(name);
-  if (s.section) return { kind: "section", section: s.section, off: s.off!, nvar: s.nvar!, extra: 0n };
-  if (s.abs !== undefined) return { kind: "abs", value: s.abs };
-  if (s.alias && depth < 64) {
-    const inner = locate(asm, s.alias.plus, depth + 1);
-    if (inner.kind === "abs") return { kind: "abs", value: BigInt.asUintN(64, inner.value + s.alias.addend) };
-    return { ...inner, extra: inner.extra + s.alias.addend };
+function locate(asm: Assembler, id: SymbolId, depth = 0): Location {
+  const symbols = asm.symbols;
+  const section = symbols.section(id);
+  if (section) return { kind: "section", section, off: symbols.off(id), nvar: symbols.nvar(id), extra: 0n };
+  const value = symbols.value(id);
+  if (value !== undefined) return { kind: "abs", value };
+  const alias = symbols.alias(id);
+  if (alias && depth < 64) {
+    const inner = locate(asm, asm.symbol(alias.plus), depth + 1);
+    if (inner.kind === "abs") return { kind: "abs", value: BigInt.asUintN(64, inner.value + alias.addend) };
+    return { ...inner, extra: inner.extra + alias.addend };
   }
-  return { kind: "undefined", symbol: s, extra: 0n };
-}
-
-function isExternal(s: SymbolState): boolean {
-  return s.binding === "global" || s.binding === "weak";
+  return { kind: "undefined", symbol: id, extra: 0n };
 }
 
 /** Address of a located symbol (layout must be done). */
@@ -50,8 +49,8 @@ function addressOf(loc: Extract<Location, { kind: "section" }>): bigint {
 
 export function finish(asm: Assembler): AssembleResult {
   for (const ref of asm.forwardRefs) {
-    const s = asm.symbols.get(ref.name);
-    if (!s?.section) asm.diagnostics.push(error("PV1019", `no following definition of local label ${ref.label}`, asm.file, ref.span));
+    const id = asm.symbols.find(ref.name, 0, ref.name.length);
+    if (id < 0 || !asm.symbols.section(id)) asm.diagnostics.push(error("PV1019", `no following definition of local label ${ref.label}`, asm.file, ref.span));
   }
   const sections = [...asm.sections.values()];
   for (const section of sections) relax(asm, section);
@@ -59,7 +58,7 @@ export function finish(asm: Assembler): AssembleResult {
   const data = new Map<SectionState, Uint8Array>();
   const relocations = new Map<SectionState, Relocation[]>();
   const referencedSections = new Set<SectionState>();
-  const usedSymbols = new Set<SymbolState>();
+  const usedSymbols = new Set<SymbolId>();
   const finalBranches = new Map<BranchPart, Instruction>();
   const relaxFixups = new Map<SectionState, PendingFixup[]>();
   for (const section of sections) {
@@ -100,11 +99,7 @@ export function finish(asm: Assembler): AssembleResult {
       return (listed ??= listing(asm, data));
     },
     get instructions() {
-      return (instructions ??= asm.instructionRecords.map((r): AssembledInstruction => {
-        const offset = r.section.address(r.off, r.nvar);
-        if (r.branch) return { instruction: finalBranches.get(r.branch) ?? r.instruction, section: r.section.name, offset, length: r.branch.size, span: r.span };
-        return { instruction: r.instruction, section: r.section.name, offset, length: r.length, span: r.span };
-      }));
+      return (instructions ??= instructionList(asm, finalBranches));
     },
   };
 }
@@ -115,7 +110,7 @@ function relax(asm: Assembler, section: SectionState): void {
   for (const part of section.parts) {
     if (part.kind !== "branch") continue;
     const loc = locate(asm, part.target);
-    const weak = asm.symbol(part.target).binding === "weak";
+    const weak = asm.symbols.binding(part.target) === "weak";
     if (loc.kind === "section" && loc.section === section && !weak) targets.set(part, loc);
     else {
       part.isLong = true;
@@ -182,23 +177,22 @@ function materialize(
     }
     const loc = locate(asm, part.target);
     let inst: Instruction;
-    const fixups: Fixup[] = [];
-    if (!part.isLong || (loc.kind === "section" && loc.section === section && asm.symbol(part.target).binding !== "weak")) {
+    if (!part.isLong || (loc.kind === "section" && loc.section === section && asm.symbols.binding(part.target) !== "weak")) {
       const target = addressOf(loc as Extract<Location, { kind: "section" }>) + part.addend;
       const chosen = part.isLong ? part.long : part.short;
       inst = { ...chosen, operands: [{ kind: "rel", target }] };
     } else inst = part.long;
-    const enc = encodeToSink(inst, BigInt(addr), fixups);
+    const enc = encodeInstruction(inst, BigInt(addr));
     if (isEncodeError(enc)) {
       asm.diagnostics.push(error("PV1014", enc.error, asm.file, part.span));
       continue;
     }
-    out.set(enc.bytes.subarray(0, enc.length), addr);
+    out.set(enc.bytes, addr);
     finalBranches.set(part, part.isLong ? part.long : part.short);
     let list = relaxFixups.get(section);
     if (!list) relaxFixups.set(section, (list = []));
-    for (const f of fixups)
-      list.push({ off: part.at + f.offset, nvar: k, size: f.size, kind: f.kind, plus: f.symbol.name, minus: undefined, addend: f.addend, branch: true, span: part.span });
+    for (const f of enc.fixups)
+      list.push({ off: part.at + f.offset, nvar: k, size: f.size, kind: f.kind, branch: true, plus: asm.symbol(f.symbol.name), minus: -1, addend: f.addend, start: part.span.start, end: part.span.end });
   }
   out.set(section.buf.subarray(from, section.len), from + section.partOffsets[section.parts.length]!);
 }
@@ -210,11 +204,11 @@ class FixupResolver {
     readonly out: Uint8Array,
     readonly relocs: Relocation[],
     readonly referencedSections: Set<SectionState>,
-    readonly usedSymbols: Set<SymbolState>,
+    readonly usedSymbols: Set<SymbolId>,
   ) {}
 
   private fail(f: PendingFixup, code: string, message: string): void {
-    this.asm.diagnostics.push(error(code, message, this.asm.file, f.span));
+    this.asm.diagnostics.push(error(code, message, this.asm.file, { start: f.start, end: f.end }));
   }
 
   resolve(f: PendingFixup): void {
@@ -222,11 +216,11 @@ class FixupResolver {
     const at = this.section.address(f.off, f.nvar);
     let addend = f.addend;
     let kind = f.kind;
-    let plus = f.plus === undefined ? undefined : locate(asm, f.plus);
-    if (f.minus !== undefined) {
+    let plus: Location | undefined = locate(asm, f.plus);
+    if (f.minus >= 0) {
       const minus = locate(asm, f.minus);
       if (minus.kind === "abs") addend -= minus.value;
-      else if (minus.kind === "undefined") return this.fail(f, "PV1018", `cannot subtract the undefined symbol '${asm.displayName(f.minus)}'`);
+      else if (minus.kind === "undefined") return this.fail(f, "PV1018", `cannot subtract the undefined symbol '${asm.displayName(asm.symbols.name(f.minus))}'`);
       else if (plus?.kind === "section" && plus.section === minus.section) {
         addend += addressOf(plus) - addressOf(minus);
         plus = undefined;
@@ -234,7 +228,7 @@ class FixupResolver {
         // sym - b, with b in this section: a pc-relative field.
         addend += BigInt(at) - addressOf(minus);
         kind = "pcrel";
-      } else return this.fail(f, "PV1018", `cannot subtract '${asm.displayName(f.minus)}': it is in another section`);
+      } else return this.fail(f, "PV1018", `cannot subtract '${asm.displayName(asm.symbols.name(f.minus))}': it is in another section`);
     }
     if (plus?.kind === "abs") {
       addend += plus.value;
@@ -244,78 +238,86 @@ class FixupResolver {
       if (kind === "pcrel") return this.fail(f, "PV1018", "a pc-relative field needs a symbol");
       return this.write(f, addend, kind === "signed");
     }
-    const named = f.plus === undefined ? undefined : asm.symbol(f.plus);
-    if (plus.kind === "section" && !isExternal(named!)) {
+    const named = f.plus;
+    if (plus.kind === "section" && !asm.symbols.external(named)) {
       const target = addressOf(plus) + addend;
       if (kind === "pcrel" && plus.section === this.section) return this.write(f, target - BigInt(at), true);
       this.referencedSections.add(plus.section);
       return this.relocate(f, kind, plus.section.name, target, false);
     }
     // A global, weak or undefined symbol: relocated by name.
-    const symbol = plus.kind === "undefined" ? plus.symbol : named!;
-    if (symbol.temporary && plus.kind === "undefined" && symbol.name.includes("\u0002")) return; // reported as PV1019
+    const symbol = plus.kind === "undefined" ? plus.symbol : named;
+    const symbolName = asm.symbols.name(symbol);
+    if (asm.symbols.temporary(symbol) && plus.kind === "undefined" && symbolName.includes("\u0002")) return; // reported as PV1019
     this.usedSymbols.add(symbol);
     const extra = plus.kind === "undefined" ? plus.extra : 0n;
-    this.relocate(f, kind, symbol.name, addend + extra, true);
+    this.relocate(f, kind, symbolName, addend + extra, true);
   }
 
   private write(f: PendingFixup, value: bigint, signed: boolean): void {
+    const size = f.size;
     const v = BigInt.asIntN(64, value);
-    const bits = BigInt(f.size * 8);
-    const ok = f.size === 8 || (signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : fitsData(v, f.size));
+    const bits = BigInt(size * 8);
+    const ok = size === 8 || (signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : fitsData(v, size));
     if (!ok) {
-      if (f.branch) return this.fail(f, "PV1014", `branch target out of range for a rel${f.size * 8} displacement`);
-      return this.fail(f, "PV1017", `value ${v} does not fit in ${f.size * 8} bits`);
+      if (f.branch) return this.fail(f, "PV1014", `branch target out of range for a rel${size * 8} displacement`);
+      return this.fail(f, "PV1017", `value ${v} does not fit in ${size * 8} bits`);
     }
     const at = this.section.address(f.off, f.nvar);
-    let x = BigInt.asUintN(f.size * 8, v);
-    for (let i = 0; i < f.size; i++) {
+    let x = BigInt.asUintN(size * 8, v);
+    for (let i = 0; i < size; i++) {
       this.out[at + i] = Number(x & 0xffn);
       x >>= 8n;
     }
   }
 
   private relocate(f: PendingFixup, kind: string, symbol: string, addend: bigint, external: boolean): void {
+    const size = f.size;
     let type: RelocationType;
-    if (kind === "pcrel") type = f.size === 8 ? "R_X86_64_PC64" : f.size === 4 ? (f.branch && external ? "R_X86_64_PLT32" : "R_X86_64_PC32") : f.size === 2 ? "R_X86_64_PC16" : "R_X86_64_PC8";
-    else type = f.size === 8 ? "R_X86_64_64" : f.size === 4 ? (kind === "signed" ? "R_X86_64_32S" : "R_X86_64_32") : f.size === 2 ? "R_X86_64_16" : "R_X86_64_8";
+    if (kind === "pcrel") type = size === 8 ? "R_X86_64_PC64" : size === 4 ? (f.branch && external ? "R_X86_64_PLT32" : "R_X86_64_PC32") : size === 2 ? "R_X86_64_PC16" : "R_X86_64_PC8";
+    else type = size === 8 ? "R_X86_64_64" : size === 4 ? (kind === "signed" ? "R_X86_64_32S" : "R_X86_64_32") : size === 2 ? "R_X86_64_16" : "R_X86_64_8";
     this.relocs.push({ offset: this.section.address(f.off, f.nvar), type, symbol, addend: BigInt.asIntN(64, addend) });
   }
 }
 
-function symbolTable(asm: Assembler, sections: SectionState[], referencedSections: Set<SectionState>, usedSymbols: Set<SymbolState>): ImageSymbol[] {
+function symbolTable(asm: Assembler, sections: SectionState[], referencedSections: Set<SectionState>, usedSymbols: Set<SymbolId>): ImageSymbol[] {
   const out: ImageSymbol[] = [];
   for (const s of sections) {
     if (referencedSections.has(s)) out.push({ name: s.name, section: s.name, value: 0n, size: 0n, binding: "local", type: "section" });
   }
-  for (const s of asm.symbols.values()) {
-    if (s.temporary && !isExternal(s)) continue;
-    const loc = locate(asm, s.name);
+  const symbols = asm.symbols;
+  for (let id = 0; id < symbols.count; id++) {
+    const external = symbols.external(id);
+    if (symbols.temporary(id) && !external) continue;
+    const name = symbols.name(id);
+    const loc = locate(asm, id);
     const defined = loc.kind !== "undefined";
-    if (!defined && !usedSymbols.has(s) && !isExternal(s)) continue;
+    if (!defined && !usedSymbols.has(id) && !external) continue;
     let size = 0n;
-    if (s.size) {
-      const v = s.size.value;
-      const plus = v.plus === undefined ? undefined : locate(asm, v.plus);
-      const minus = v.minus === undefined ? undefined : locate(asm, v.minus);
+    const declaredSize = symbols.size(id);
+    if (declaredSize) {
+      const v = declaredSize.value;
+      const plus = v.plus === undefined ? undefined : locate(asm, asm.symbol(v.plus));
+      const minus = v.minus === undefined ? undefined : locate(asm, asm.symbol(v.minus));
       const value = (l: Location | undefined) => (l === undefined ? 0n : l.kind === "abs" ? l.value : l.kind === "section" ? addressOf(l) : undefined);
       const p = value(plus);
       const m = value(minus);
       const sameSection = plus?.kind !== "section" || minus?.kind !== "section" || plus.section === minus.section;
       if (p === undefined || m === undefined || !sameSection || (plus?.kind === "section" && minus === undefined))
-        asm.diagnostics.push(error("PV1018", `the size of '${s.name}' must be a constant`, asm.file, s.size.span));
+        asm.diagnostics.push(error("PV1018", `the size of '${name}' must be a constant`, asm.file, declaredSize.span));
       else size = BigInt.asUintN(64, p - m + v.addend);
     }
-    const binding = s.binding ?? (defined ? "local" : "global");
+    const binding = symbols.binding(id) ?? (defined ? "local" : "global");
     const sym: { -readonly [K in keyof ImageSymbol]: ImageSymbol[K] } = {
-      name: s.name,
+      name,
       section: loc.kind === "section" ? loc.section.name : loc.kind === "abs" ? "*ABS*" : undefined,
       value: loc.kind === "section" ? addressOf(loc) : loc.kind === "abs" ? loc.value : 0n,
       size,
       binding,
-      type: s.type ?? "notype",
+      type: symbols.type(id) ?? "notype",
     };
-    if (s.visibility) sym.visibility = s.visibility;
+    const visibility = symbols.visibility(id);
+    if (visibility) sym.visibility = visibility;
     out.push(sym);
   }
   return out;
@@ -323,16 +325,35 @@ function symbolTable(asm: Assembler, sections: SectionState[], referencedSection
 
 function listing(asm: Assembler, data: Map<SectionState, Uint8Array>): ListingLine[] {
   const lines: ListingLine[] = [];
-  for (const e of asm.extents) {
-    const start = e.section.address(e.off, e.nvar);
-    const end = e.section.address(e.endOff, e.endNvar);
-    const bytes = data.get(e.section)!.subarray(start, end);
+  const extents = asm.extents;
+  for (let k = 0; k < extents.count; k++) {
+    const line = extents.get(k, Extent.Line);
+    const section = asm.sectionList[extents.get(k, Extent.Section)]!;
+    const start = section.address(extents.get(k, Extent.Off), extents.get(k, Extent.Nvar));
+    const end = section.address(extents.get(k, Extent.EndOff), extents.get(k, Extent.EndNvar));
+    const bytes = data.get(section)!.subarray(start, end);
     const last = lines[lines.length - 1];
-    if (last && last.line === e.line && last.section === e.section.name && last.offset + last.bytes.length === start) {
-      last.bytes = data.get(e.section)!.subarray(last.offset, end);
+    if (last && last.line === line && last.section === section.name && last.offset + last.bytes.length === start) {
+      last.bytes = data.get(section)!.subarray(last.offset, end);
       continue;
     }
-    lines.push({ line: e.line, section: e.section.name, offset: start, bytes, source: asm.file.lineText(e.line) });
+    lines.push({ line, section: section.name, offset: start, bytes, source: asm.file.lineText(line) });
   }
   return lines;
+}
+
+function instructionList(asm: Assembler, finalBranches: Map<BranchPart, Instruction>): AssembledInstruction[] {
+  const log = asm.log;
+  const out: AssembledInstruction[] = [];
+  for (let k = 0; k < log.count; k++) {
+    const at = log.place(k);
+    const section = asm.sectionList[at.section]!;
+    const offset = section.address(at.off, at.nvar);
+    const span = { start: at.start, end: at.end };
+    if (at.length < 0) {
+      const branch = section.parts[at.nvar] as BranchPart;
+      out.push({ instruction: finalBranches.get(branch) ?? branch.short, section: section.name, offset, length: branch.size, span });
+    } else out.push({ instruction: log.instruction(k, asm.text, asm.nameOf), section: section.name, offset, length: at.length, span });
+  }
+  return out;
 }

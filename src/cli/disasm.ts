@@ -1,6 +1,5 @@
 /** `pvopc disasm [FILE] [--hex HEX] [--base ADDR]`: list raw x86-64 bytes as objdump -d would. */
 import type { Command } from "commander";
-import { writeListing } from "../x86/print.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT_OK, parseInteger, readBinary, usageError } from "./common.js";
 
@@ -27,11 +26,14 @@ export const registerDisasm: RegisterCommand = (program: Command, setExit) => {
     .argument("[file]", "raw bytes to disassemble ('-' reads stdin)")
     .option("--hex <bytes>", "disassemble these hex bytes instead of a file")
     .option("--base <addr>", "address of the first byte (0x hex or decimal)", "0")
-    .action((file: string | undefined, options: DisasmOptions) => {
+    .action(async (file: string | undefined, options: DisasmOptions) => {
       if ((file === undefined) === (options.hex === undefined)) throw usageError("give either a FILE or --hex BYTES");
       const base = parseInteger(options.base, "--base");
       if (base < 0n || base >= 1n << 64n) throw usageError(`--base: '${options.base}' is not a 64-bit address`);
       const bytes = options.hex !== undefined ? parseHexBytes(options.hex) : readBinary(file!);
+      // Loaded on use, as every command's library is: building the decoder's tables is not for every start.
+      const { writeListing } = await import("../x86/print.js");
+      // Chunks of a megabyte: few writes, and no string of the whole listing.
       writeListing([{ base, bytes }], (chunk) => process.stdout.write(chunk));
       setExit(EXIT_OK);
     });

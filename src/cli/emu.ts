@@ -8,21 +8,8 @@
  */
 import type { Command } from "commander";
 import { createInterface } from "node:readline";
-import { DF, IF } from "../emu/cpu.js";
-import { DEFAULT_MAX_STEPS, Machine } from "../emu/machine.js";
-import {
-  assembleCode,
-  DEFAULT_BASE,
-  faultJson,
-  outcomeJson,
-  parseHex,
-  parseValue,
-  requestFromJson,
-  runRequest,
-  type EmuOutcome,
-  type EmuRequest,
-} from "../emu/request.js";
-import { formatInstruction } from "../x86/print.js";
+import { DEFAULT_BASE, DEFAULT_MAX_STEPS } from "../emu/defaults.js";
+import type { EmuRequest } from "../emu/request.js";
 import type { RegisterCommand } from "./commands.js";
 import { EXIT_INPUT, EXIT_OK, usageError } from "./common.js";
 
@@ -45,7 +32,15 @@ function orUsage<T>(v: T | { error: string }, what: string): T {
   return v as T;
 }
 
-function requestFromOptions(o: EmuOptions): EmuRequest {
+/** The emulator's library, loaded when the command runs rather than at every CLI start. */
+type Emu = typeof import("../emu/request.js") & typeof import("../emu/machine.js") & typeof import("../emu/report.js");
+
+async function loadEmu(): Promise<Emu> {
+  const [request, machine, report] = await Promise.all([import("../emu/request.js"), import("../emu/machine.js"), import("../emu/report.js")]);
+  return { ...request, ...machine, ...report };
+}
+
+function requestFromOptions(o: EmuOptions, { parseValue, assembleCode, parseHex, Machine }: Emu): EmuRequest {
   if ((o.asm === undefined) === (o.hex === undefined)) throw usageError("give either --asm TEXT or --hex BYTES (or --jsonl)");
   const base = o.base === undefined ? DEFAULT_BASE : orUsage(parseValue(o.base, "--base"), "--base");
   const code = o.asm !== undefined ? assembleCode(o.asm, base) : parseHex(o.hex!);
@@ -84,72 +79,7 @@ class UsageOrInput extends Error {
   }
 }
 
-const hex = (v: bigint) => "0x" + v.toString(16);
-const FLAG_NAMES: [number, string][] = [
-  [0x1, "CF"],
-  [0x4, "PF"],
-  [0x10, "AF"],
-  [0x40, "ZF"],
-  [0x80, "SF"],
-  [0x100, "TF"],
-  [IF, "IF"],
-  [DF, "DF"],
-  [0x800, "OF"],
-];
-
-export function flagNames(rflags: bigint): string {
-  const f = Number(rflags);
-  return FLAG_NAMES.filter(([bit]) => f & bit)
-    .map(([, n]) => n)
-    .join(" ");
-}
-
-function hexdump(addr: bigint, bytes: Uint8Array): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < bytes.length; i += 16) {
-    const row = Array.from(bytes.subarray(i, i + 16), (b) => b.toString(16).padStart(2, "0")).join(" ");
-    lines.push(`  ${hex(addr + BigInt(i)).padStart(18)}: ${row}`);
-  }
-  return lines;
-}
-
-/** The human-readable report of one run. */
-export function formatReport(o: EmuOutcome): string {
-  const out: string[] = [];
-  for (const step of o.trace) {
-    const text = formatInstruction(step.instruction, step.address, step.length);
-    const changes = step.changes.map((c) => `${c.name}=${hex(c.after)}${c.name === "rflags" ? ` [${flagNames(c.after)}]` : ""}`).join(" ");
-    out.push(`${hex(step.address).padStart(18)}: ${text.padEnd(40)} ${changes}`.trimEnd());
-  }
-  if (o.trace.length) out.push("");
-  const r = o.result;
-  const stop = { ret: "returned", end: "reached the end of the code", hlt: "halted", fault: "faulted", limit: "hit the step limit" }[r.stop];
-  out.push(`${stop} after ${r.steps} instruction${r.steps === 1 ? "" : "s"}`);
-  if (r.fault) {
-    const f = faultJson(r.fault);
-    out.push(`fault: ${f.vector}${f.vector === "INT" ? ` ${f.number}` : ""} at ${f.rip}: ${f.message}`);
-  }
-  const after = o.machine.registers();
-  const changed = Object.keys(after).filter((k) => k !== "rip" && after[k] !== o.before[k]);
-  out.push(changed.length ? "registers changed:" : "no register changed");
-  for (const name of changed) {
-    const note = name === "rflags" ? `  [${flagNames(o.before[name]!)}] -> [${flagNames(after[name]!)}]` : "";
-    out.push(`  ${name.padEnd(6)} ${hex(o.before[name]!)} -> ${hex(after[name]!)}${note}`);
-  }
-  out.push(`  rip    ${hex(after.rip!)}`);
-  for (const d of o.dumps) {
-    out.push(`memory at ${hex(d.addr)} (${d.bytes?.length ?? 0} bytes)${d.bytes ? ":" : ": not mapped"}`);
-    if (d.bytes) out.push(...hexdump(d.addr, d.bytes));
-  }
-  const c = r.counters;
-  out.push(
-    `counters: ${c.instructions} instructions (${c.nops} nops), ${c.calls} calls, ${c.returns} returns, ${c.pushes} pushes, ${c.pops} pops, ` +
-      `${c.memoryReads} memory reads, ${c.memoryWrites} memory writes, ${c.codeBytes} code bytes`,
-  );
-  return out.join("\n") + "\n";
-}
-
-async function serveJsonl(): Promise<void> {
+async function serveJsonl({ requestFromJson, outcomeJson, runRequest }: Emu): Promise<void> {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.trim()) continue;
@@ -178,15 +108,16 @@ export const registerEmu: RegisterCommand = (program: Command, setExit) => {
     .option("--trace", "print every instruction with the registers and flags it changed")
     .option("--jsonl", "read one JSON request per stdin line, write one JSON result per line")
     .action(async (options: EmuOptions) => {
+      if (options.jsonl && (options.asm !== undefined || options.hex !== undefined)) throw usageError("--jsonl reads its code from stdin; drop --asm/--hex");
+      const emu = await loadEmu();
       if (options.jsonl) {
-        if (options.asm !== undefined || options.hex !== undefined) throw usageError("--jsonl reads its code from stdin; drop --asm/--hex");
-        await serveJsonl();
+        await serveJsonl(emu);
         setExit(EXIT_OK);
         return;
       }
       let req: EmuRequest;
       try {
-        req = requestFromOptions(options);
+        req = requestFromOptions(options, emu);
       } catch (e) {
         if (e instanceof UsageOrInput) {
           if (!e.input) throw usageError(`--hex: ${e.message}`);
@@ -196,8 +127,8 @@ export const registerEmu: RegisterCommand = (program: Command, setExit) => {
         }
         throw e;
       }
-      const outcome = runRequest(req);
-      process.stdout.write(formatReport(outcome));
+      const outcome = emu.runRequest(req);
+      process.stdout.write(emu.formatReport(outcome));
       setExit(outcome.result.stop === "fault" || outcome.result.stop === "limit" ? EXIT_INPUT : EXIT_OK);
     });
 };

@@ -10,25 +10,19 @@
  * exactly the flags the Intel SDM defines for the operation; flags the SDM leaves undefined get
  * the values docs/emulator.md lists (measured on this machine's CPU where we could).
  */
+import { ARITHMETIC_FLAGS, FLAGS } from "../x86/flags.js";
 import { FaultSignal } from "./fault.js";
 import { joinAddress, splitAddress } from "./memory.js";
 
-export const CF = 0x1;
-export const PF = 0x4;
-export const AF = 0x10;
-export const ZF = 0x40;
-export const SF = 0x80;
-export const TF = 0x100;
-export const IF = 0x200;
-export const DF = 0x400;
-export const OF = 0x800;
-export const IOPL = 0x3000;
-export const NT = 0x4000;
-export const RF = 0x10000;
-export const AC = 0x40000;
-export const ID = 0x200000;
+export const { CF, PF, AF, ZF, SF, TF, IF, DF, OF, IOPL, NT, RF, AC, ID } = FLAGS;
 /** The six arithmetic flags. */
-export const ARITH = CF | PF | AF | ZF | SF | OF;
+export const ARITH = ARITHMETIC_FLAGS;
+/** Operation kinds of lazy flags (src/emu/flags.ts), as `Cpu.arithFlags` takes them. */
+export const FLAGS_ADD = 1;
+export const FLAGS_SUB = 2;
+export const FLAGS_LOGIC = 3;
+export const FLAGS_INC = 4;
+export const FLAGS_DEC = 5;
 /** Bit 1 of rflags always reads as 1. */
 export const RFLAGS_FIXED = 0x2;
 /** What popf may change at CPL 0 (VM, VIF, VIP and RF are never loaded by popf). */
@@ -110,14 +104,26 @@ export class Cpu {
   halted = false;
   /** Current privilege level: 0 (kernel) or 3 (user); privileged instructions #GP at 3. */
   cpl = 0;
-  // Run bookkeeping shared with compiled blocks (see src/emu/block.ts).
-  /** Instructions retired before the current block iteration; the TSC and rdpmc read it. */
+  // Run bookkeeping shared with compiled code (see src/emu/block.ts). Compiled code keeps the
+  // counters in locals and writes them back when it leaves, and before anything that can
+  // fault or read them (so a helper sees `retired` exact).
+  /** Instructions retired since the machine was made; the TSC and rdpmc read it. */
   retired = 0;
-  /** Index in the current block of the instruction executing (on exit: how many retired). */
+  /** Counted by instructions retired: nops, calls, returns, stack slots pushed and popped, code bytes. */
+  nops = 0;
+  calls = 0;
+  returns = 0;
+  pushes = 0;
+  pops = 0;
+  bytes = 0;
+  /** Memory accesses made by compiled code (helpers count theirs in Memory). */
+  reads = 0;
+  writes = 0;
+  /** Which instruction of the running region (its index in `Region.sites`) last synced the state: the one that faulted. */
   cur = 0;
-  /** The step limit: an in-block loop goes round only while retired + its length stays within it. */
+  /** The step limit: compiled code enters a block only while `retired` plus its length stays within it. */
   limit = 0;
-  /** Set when a store hit a page holding compiled code: the block stops after that instruction. */
+  /** Set when a store hit a page holding compiled code: the region stops after that instruction. */
   smc = false;
 
   // ---- BigInt views for loaders, tests and the CLI ----
@@ -166,81 +172,39 @@ export class Cpu {
 
   // ---- flags ----
 
-  private szp(res: number, sign: number): number {
-    return PARITY[res & 0xff]! | (res === 0 ? ZF : 0) | (res & sign ? SF : 0);
-  }
-
-  private szp64(lo: number, hi: number): number {
-    return PARITY[lo & 0xff]! | ((lo | hi) === 0 ? ZF : 0) | (hi & 0x80000000 ? SF : 0);
-  }
-
-  // ---- add / sub family (sizes 8, 16, 32) ----
-
-  add(s: number, a: number, b: number, c: number): number {
-    const mask = s === 32 ? 0xffffffff : (1 << s) - 1;
-    const sign = s === 32 ? 0x80000000 : 1 << (s - 1);
-    const r = a + b + c;
-    const res = s === 32 ? r >>> 0 : r & mask;
-    this.fl = (this.fl & ~ARITH) | (r > mask ? CF : 0) | ((a ^ b ^ res) & AF) | ((a ^ res) & (b ^ res) & sign ? OF : 0) | this.szp(res, sign);
-    return res;
-  }
-
-  sub(s: number, a: number, b: number, c: number): number {
-    const sign = s === 32 ? 0x80000000 : 1 << (s - 1);
-    const r = a - b - c;
-    const res = s === 32 ? r >>> 0 : r & ((1 << s) - 1);
-    this.fl = (this.fl & ~ARITH) | (r < 0 ? CF : 0) | ((a ^ b ^ res) & AF) | ((a ^ b) & (a ^ res) & sign ? OF : 0) | this.szp(res, sign);
-    return res;
-  }
-
-  /** and, or, xor, test: CF = OF = 0; AF is cleared (SDM: undefined). */
-  logic(s: number, res: number): number {
-    const sign = s === 32 ? 0x80000000 : 1 << (s - 1);
-    this.fl = (this.fl & ~ARITH) | this.szp(res, sign);
-    return res;
-  }
-
-  /** inc and dec: add/sub 1 keeping CF. */
-  incdec(s: number, a: number, delta: 1 | -1): number {
-    const keep = this.fl & CF;
-    const res = delta === 1 ? this.add(s, a, 1, 0) : this.sub(s, a, 1, 0);
-    this.fl = (this.fl & ~CF) | keep;
-    return res;
-  }
-
-  // ---- add / sub family (64 bits) ----
-
-  add64(alo: number, ahi: number, blo: number, bhi: number, c: number): number {
-    const l = alo + blo + c;
-    const lo = l >>> 0;
-    const h = ahi + bhi + (l > 0xffffffff ? 1 : 0);
-    const hi = h >>> 0;
-    this.fl = (this.fl & ~ARITH) | (h > 0xffffffff ? CF : 0) | ((alo ^ blo ^ lo) & AF) | ((ahi ^ hi) & (bhi ^ hi) & 0x80000000 ? OF : 0) | this.szp64(lo, hi);
-    this.hi = hi;
-    return lo;
-  }
-
-  sub64(alo: number, ahi: number, blo: number, bhi: number, c: number): number {
-    const l = alo - blo - c;
-    const lo = l >>> 0;
-    const h = ahi - bhi - (l < 0 ? 1 : 0);
-    const hi = h >>> 0;
-    this.fl = (this.fl & ~ARITH) | (h < 0 ? CF : 0) | ((alo ^ blo ^ lo) & AF) | ((ahi ^ bhi) & (ahi ^ hi) & 0x80000000 ? OF : 0) | this.szp64(lo, hi);
-    this.hi = hi;
-    return lo;
-  }
-
-  logic64(lo: number, hi: number): number {
-    this.fl = (this.fl & ~ARITH) | this.szp64(lo, hi);
-    this.hi = hi;
-    return lo;
-  }
-
-  incdec64(lo: number, hi: number, delta: 1 | -1): number {
-    const keep = this.fl & CF;
-    const res = delta === 1 ? this.add64(lo, hi, 1, 0, 0) : this.sub64(lo, hi, 1, 0, 0);
-    this.fl = (this.fl & ~CF) | keep;
-    return res;
+  /**
+   * CF PF AF ZF SF OF of an operation that lazy flags recorded (src/emu/flags.ts): kind
+   * FLAGS_ADD (res = a + b + c), FLAGS_SUB (a - b - c), FLAGS_LOGIC (CF = OF = 0; AF, which the
+   * SDM leaves undefined, cleared as this CPU does),
+   * FLAGS_INC / FLAGS_DEC (a ± 1, CF = c), at size s. Values are lo/hi halves masked to the
+   * size (hi 0 below 64 bits), as uint32 or as int32 (compiled code's).
+   */
+  arithFlags(kind: number, s: number, alo: number, ahi: number, blo: number, bhi: number, c: number, rlo: number, rhi: number): number {
+    alo >>>= 0;
+    ahi >>>= 0;
+    blo >>>= 0;
+    bhi >>>= 0;
+    rlo >>>= 0;
+    rhi >>>= 0;
+    const wide = s === 64;
+    const sign = s >= 32 ? 0x80000000 : 1 << (s - 1);
+    const ta = wide ? ahi : alo;
+    const tb = wide ? bhi : blo;
+    const tr = wide ? rhi : rlo;
+    let f = PARITY[rlo & 0xff]! | ((rlo | rhi) === 0 ? ZF : 0) | (tr & sign ? SF : 0);
+    if (kind === FLAGS_LOGIC) return f;
+    f |= (alo ^ blo ^ rlo) & AF;
+    // (x < y) over the whole value, and x = y.
+    const below = (xlo: number, xhi: number, ylo: number, yhi: number) => xhi < yhi || (xhi === yhi && xlo < ylo);
+    const same = (xlo: number, xhi: number, ylo: number, yhi: number) => xlo === ylo && xhi === yhi;
+    if (kind === FLAGS_ADD || kind === FLAGS_INC) {
+      if ((ta ^ tr) & (tb ^ tr) & sign) f |= OF;
+      if (kind === FLAGS_INC) return f | c;
+      return f | (below(rlo, rhi, alo, ahi) || (c !== 0 && same(rlo, rhi, alo, ahi)) ? CF : 0);
+    }
+    if ((ta ^ tb) & (ta ^ tr) & sign) f |= OF;
+    if (kind === FLAGS_DEC) return f | c;
+    return f | (below(alo, ahi, blo, bhi) || (c !== 0 && same(alo, ahi, blo, bhi)) ? CF : 0);
   }
 
   // ---- BigInt-based helpers for the rarer wide operations ----
@@ -267,8 +231,8 @@ export class Cpu {
     if (this.cpl !== 0) throw new FaultSignal("#GP", `${what} is privileged (CPL ${this.cpl})`, false, 13, undefined, 0);
   }
 
-  /** True when the TSC or the counters would read `retired` plus the block's own progress. */
-  tsc(extra: number): bigint {
-    return BigInt.asUintN(64, this.tscBase + BigInt(this.retired + extra));
+  /** The TSC: exact whenever a helper runs, since compiled code syncs `retired` before calling one. */
+  tsc(): bigint {
+    return BigInt.asUintN(64, this.tscBase + BigInt(this.retired));
   }
 }

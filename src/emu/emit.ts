@@ -1,62 +1,140 @@
 /**
  * The emitter: what a semantics function uses to write the JavaScript of one instruction into
- * a compiled block. It knows how to read and write each kind of operand (registers as lo/hi
- * halves, memory through the Memory helpers, immediates as constants folded at compile time)
- * and how to leave the block (set rip, record progress, return).
+ * a compiled region (src/emu/block.ts). It knows how to read and write each kind of operand
+ * (registers as JS locals, memory through inline translation-cache lookups, immediates as
+ * constants folded at compile time), how to record and test flags lazily (src/emu/flags.ts),
+ * and how to leave the instruction: to another block of the region or out of it.
  *
- * Inside a block function the names are fixed: `C` the Cpu, `M` the Memory, `H` the run-time
- * helpers (src/emu/helpers.ts), `r` = C.r. Each instruction's code sits in its own `{ }`
- * scope, so temporaries only need to be unique within one instruction.
+ * Names inside a region function: `C` the Cpu, `M` the Memory, `H` the run-time helpers
+ * (src/emu/helpers.ts), `r` = C.r. Each general register lives in locals named after it (`rax`
+ * its low half, `rax_hi` its high half): loaded on entry, stored back on exit and before
+ * anything that can fault or read them. Counters live in `n_<counter>` locals, the step limit
+ * in `limit`, the rip an exit leaves for in `rip`/`rip_hi`. Temporaries `t<n>` are unique in
+ * the region. Every 32-bit value is an int32 (the bits of the unsigned value: `(a + b) | 0`,
+ * unsigned comparisons through `>>> 0`), 8- and 16-bit values are masked to their size: V8
+ * keeps int32 arithmetic in machine registers and never has to guess that a sum overflows.
+ *
+ * A "sync" makes the architectural state exact as before the current instruction: C.cur, the
+ * counters, the registers, C.fl. Compiled code syncs only where it has to: on the slow path of
+ * a memory access (where it may fault), before helpers, before raising a fault.
  */
 import type { Instruction, MemoryOperand, Operand } from "../x86/instruction.js";
 import { registerByName, type Register } from "../x86/registers.js";
 import type { OperandType } from "../x86/table.js";
+import { GPR_NAMES } from "./cpu.js";
+import { flagsImage, IN_CPU, imageCondition, materialize, recordCondition, toLocals, type FlagKind, type FlagState } from "./flags.js";
+import { PAGE_SIZE, TLB_SIZE } from "./memory.js";
 
-/** A value in generated code: two JS expressions, the low and high 32 bits (hi is "0" for sizes up to 32). */
+/** A value in generated code: two int32 JS expressions, the low and high 32 bits (hi is "0" for sizes up to 32). */
 export interface Val {
   readonly lo: string;
   readonly hi: string;
 }
 
-const u32 = (n: bigint) => String(Number(BigInt.asUintN(32, n)));
+const i32 = (n: bigint) => String(Number(BigInt.asIntN(32, n)));
 
-/** A compile-time constant of `bits` bits as a Val. */
+/** A compile-time constant of `bits` bits as a Val (32-bit halves as int32 literals). */
 export function constant(v: bigint, bits: number): Val {
   const t = BigInt.asUintN(bits, v);
-  return { lo: u32(t), hi: bits === 64 ? u32(t >> 32n) : "0" };
+  return { lo: i32(t), hi: bits === 64 ? i32(t >> 32n) : "0" };
 }
 
 export function mask(bits: number): string {
   return bits === 32 ? "4294967295" : String(2 ** bits - 1);
 }
 
-export interface BlockContext {
-  /** Address of the block's first instruction (the target of an in-block loop). */
-  readonly start: bigint;
-  /** Instructions in the block (for the loop budget check). */
-  readonly count: number;
+/** What the run counts, each a Cpu field of that name that compiled code keeps in a local `n_<name>`. */
+export const COUNTERS = ["retired", "nops", "calls", "returns", "pushes", "pops", "bytes", "reads", "writes"] as const;
+export type Counter = (typeof COUNTERS)[number];
+export type Counts = Record<Counter, number>;
+
+export function zeroCounts(): Counts {
+  return { retired: 0, nops: 0, calls: 0, returns: 0, pushes: 0, pops: 0, bytes: 0, reads: 0, writes: 0 };
+}
+
+export function addCounts(a: Counts, b: Counts): Counts {
+  const sum = zeroCounts();
+  for (const c of COUNTERS) sum[c] = a[c] + b[c];
+  return sum;
+}
+
+/** The local that holds half i of C.r (even: the low half of general register i/2, named after it; odd: its high half). */
+export function registerLocal(half: number): string {
+  const name = GPR_NAMES[half >> 1]!;
+  return half & 1 ? `${name}_hi` : name;
+}
+
+/** What the region compiler knows about the blocks an instruction may transfer to. */
+export interface RegionPlan {
+  /** The region's block that starts at an address, if any (a transfer elsewhere leaves the region). */
+  blockAt(address: bigint): number | undefined;
+  /** Instructions in a block: it is entered only while the step limit allows all of them. */
+  blockLength(index: number): number;
+  /** Whether a block may read flags before it overwrites them: a transfer there passes the pending record along. */
+  flagsLiveIn(index: number): boolean;
+}
+
+/** Stand-ins in the generated source for code that depends on the whole region, filled in when it is complete. */
+export const RELOAD_MARK = "/*reload*/";
+const syncMark = (n: number) => `/*sync ${n}*/`;
+export const SYNC_MARKS = /\/\*sync (\d+)\*\//g;
+
+/** State shared by the instructions of a region while it is compiled. */
+export class RegionWriter {
+  private temps = 0;
+  /** Halves of C.r the region reads or writes (loaded on entry), and those it writes (stored back). */
+  readonly used = new Set<number>();
+  readonly written = new Set<number>();
+  /** Counters some block adds to. */
+  readonly counted = new Set<Counter>(["retired"]);
+  /** For each sync in the source (`syncMark(n)`), the counts it leaves in the Cpu, relative to the counter locals. */
+  readonly syncs: Counts[] = [];
+  usesMemory = false;
+  usesFlagLocals = false;
+  /** The block being written, where its flags are, and the counts of its instructions already written. */
+  block = 0;
+  flags: FlagState = IN_CPU;
+  counts: Counts = zeroCounts();
+
+  constructor(readonly plan: RegionPlan) {}
+
+  tmp(): string {
+    return `t${this.temps++}`;
+  }
+
+  /** Statements adding counts to the counter locals. */
+  countAdds(counts: Counts): string {
+    const out: string[] = [];
+    for (const c of COUNTERS) {
+      if (!counts[c]) continue;
+      this.counted.add(c);
+      out.push(`n_${c} += ${counts[c]};`);
+    }
+    return out.join(" ");
+  }
 }
 
 export class Emitter {
   readonly lines: string[] = [];
-  /** The instruction always leaves the block (jmp, ret, faults...). */
+  /** The instruction always leaves its block (jmp, ret, faults...): nothing after it runs. */
   ends = false;
-  /** The instruction may write memory, so the block checks for self-modifying code after it. */
+  /** The instruction may write memory, so the region checks for self-modifying code after it. */
   writesMemory = false;
   /** rsp delta to apply when an address uses rsp (pop to memory computes it after the increment). */
   rspBias = 0;
-  /** No later instruction reads the flags this one writes before they are overwritten: skip computing them. */
-  flagsDead = false;
-  private temps = 0;
   private readonly eas = new Map<number, Val>();
 
   constructor(
     readonly insn: Instruction,
     readonly address: bigint,
     readonly next: bigint,
-    /** Position in the block: instructions before it have retired when it faults. */
-    readonly index: number,
-    readonly block: BlockContext,
+    /** Index of the instruction in the region's sites: what C.cur says when it faults. */
+    readonly site: number,
+    readonly w: RegionWriter,
+    /** What the instruction adds to the counters when it retires (memory accesses added as they are emitted). */
+    readonly own: Counts,
+    /** Nothing reads the flags this instruction writes before they are overwritten: it need not compute them. */
+    readonly flagsDead = false,
   ) {}
 
   get form() {
@@ -81,12 +159,12 @@ export class Emitter {
   }
 
   tmp(): string {
-    return `t${this.temps++}`;
+    return this.w.tmp();
   }
 
-  /** Binds an expression to a fresh const and returns its name. */
+  /** Binds an expression to a fresh const and returns its name (constants and temporaries stay as they are). */
   let(expr: string): string {
-    if (/^(\d+|t\d+)$/.test(expr)) return expr;
+    if (/^(-?\d+|t\d+)$/.test(expr)) return expr;
     const t = this.tmp();
     this.emit(`const ${t} = ${expr};`);
     return t;
@@ -112,12 +190,19 @@ export class Emitter {
 
   // ---- registers ----
 
+  private half(index: number, write: boolean): string {
+    this.w.used.add(index);
+    if (write) this.w.written.add(index);
+    return registerLocal(index);
+  }
+
+  /** A register's value as expressions on its locals (not bound: read them before writing it). */
   readGpr(reg: Register): Val {
     const n = reg.cls === "gpr8h" ? reg.num - 4 : reg.num;
-    const lo = `r[${2 * n}]`;
+    const lo = this.half(2 * n, false);
     switch (reg.cls) {
       case "gpr64":
-        return { lo, hi: `r[${2 * n + 1}]` };
+        return { lo, hi: this.half(2 * n + 1, false) };
       case "gpr32":
         return { lo, hi: "0" };
       case "gpr16":
@@ -133,22 +218,25 @@ export class Emitter {
 
   writeGpr(reg: Register, v: Val): void {
     const n = reg.cls === "gpr8h" ? reg.num - 4 : reg.num;
-    const lo = `r[${2 * n}]`;
+    const lo = this.half(2 * n, true);
     switch (reg.cls) {
-      case "gpr64":
-        this.emit(`${lo} = ${v.lo}; r[${2 * n + 1}] = ${v.hi};`);
+      case "gpr64": {
+        // Both halves bound first: one may be computed from the other's old value.
+        const b = this.bind(v);
+        this.emit(`${lo} = ${b.lo}; ${this.half(2 * n + 1, true)} = ${b.hi};`);
         return;
+      }
       case "gpr32":
-        this.emit(`${lo} = ${v.lo}; r[${2 * n + 1}] = 0;`);
+        this.emit(`${lo} = ${v.lo}; ${this.half(2 * n + 1, true)} = 0;`);
         return;
       case "gpr16":
-        this.emit(`${lo} = (${lo} & 0xffff0000) | ${v.lo};`);
+        this.emit(`${lo} = (${lo} & -65536) | (${v.lo});`);
         return;
       case "gpr8":
-        this.emit(`${lo} = (${lo} & 0xffffff00) | ${v.lo};`);
+        this.emit(`${lo} = (${lo} & -256) | (${v.lo});`);
         return;
       case "gpr8h":
-        this.emit(`${lo} = (${lo} & 0xffff00ff) | (${v.lo} << 8);`);
+        this.emit(`${lo} = (${lo} & -65281) | ((${v.lo}) << 8);`);
         return;
       default:
         throw new Error(`not a general register: ${reg.name}`);
@@ -166,6 +254,68 @@ export class Emitter {
     return registerByName(names[bits]![n]!)!;
   }
 
+  // ---- the state as the CPU would show it ----
+
+  /** The counts once this instruction has retired. */
+  countsAfter(): Counts {
+    return addCounts(this.w.counts, this.own);
+  }
+
+  /**
+   * Statements that make the state exact as before this instruction (after it, for a trap):
+   * C.cur, counters, registers (filled in when the region is complete) and C.fl.
+   */
+  syncCode(after = false): string {
+    const n = this.w.syncs.length;
+    this.w.syncs.push(after ? this.countsAfter() : this.w.counts);
+    return `C.cur = ${this.site}; ${syncMark(n)} ${materialize(this.w.flags)}`;
+  }
+
+  /** Syncs here, on every path: from now on C.fl holds the flags. */
+  sync(after = false): void {
+    this.emit(this.syncCode(after));
+    this.w.flags = IN_CPU;
+  }
+
+  /**
+   * A helper call that may fault or read the architectural state: synced before it; the
+   * register locals are reloaded after it when it may write registers.
+   */
+  callHelper(code: string, writesRegisters: boolean): void {
+    this.sync();
+    this.emit(code);
+    if (writesRegisters) this.emit(RELOAD_MARK);
+  }
+
+  // ---- flags ----
+
+  /** Records the flags this instruction leaves (call it after its last store: a record never outlives a fault). */
+  setFlags(kind: FlagKind, a: Val, b: Val, c: string, res: Val): void {
+    this.w.flags = { where: "record", record: { kind, size: this.size, a: this.bind(a), b: this.bind(b), c, res: this.bind(res) } };
+  }
+
+  /** Before code that reads or writes C.fl itself (flag helpers, pushf, clc): C.fl made exact; it holds the flags from here on. */
+  flagsToCpu(): void {
+    this.emit(materialize(this.w.flags));
+    this.w.flags = IN_CPU;
+  }
+
+  /** Condition code cc (0-15, hardware order) as a JS boolean expression. */
+  cond(cc: number): string {
+    const f = this.w.flags;
+    if (f.where === "record") return recordCondition(cc, f.record) ?? imageCondition(cc, this.let(flagsImage(f.record)));
+    this.flagsToCpu();
+    return imageCondition(cc, "C.fl");
+  }
+
+  /** CF as 0 or 1 (adc, sbb, and what inc and dec keep). */
+  carry(): string {
+    const f = this.w.flags;
+    if (f.where === "record") return this.let(`${this.cond(2)} ? 1 : 0`);
+    this.flagsToCpu();
+    return this.let("C.fl & 1");
+  }
+
   // ---- memory ----
 
   /** The effective address of memory operand i (with fs/gs base), computed once per instruction. */
@@ -179,64 +329,102 @@ export class Emitter {
 
   /** The address a memory operand names, without touching memory (lea, invlpg). */
   address64(m: MemoryOperand, withSegment = true): Val {
-    const disp = BigInt.asUintN(64, m.disp);
+    const disp = constant(m.disp, 64);
     let v: Val;
     if (m.base?.cls === "rip") {
-      v = constant((m.base.bits === 32 ? BigInt.asUintN(32, this.next) : this.next) + disp, m.base.bits);
+      v = constant((m.base.bits === 32 ? BigInt.asUintN(32, this.next) : this.next) + BigInt.asUintN(64, m.disp), m.base.bits);
+    } else if ((m.base ?? m.index)?.cls === "gpr32") {
+      // 32-bit addressing: the sum wraps at 32 bits and is zero-extended.
+      const base = m.base && (this.rspBias && m.base.num === 4 ? `${this.readGpr(m.base).lo} + ${this.rspBias}` : this.readGpr(m.base).lo);
+      const terms = [base, m.index ? this.scaled(m.index, m.scale).lo : undefined, disp.lo !== "0" ? disp.lo : undefined];
+      const used = terms.filter((t): t is string => t !== undefined);
+      v = { lo: used.length ? this.let(`(${used.join(" + ")}) | 0`) : "0", hi: "0" };
     } else {
-      const wide = (m.base ?? m.index)?.cls !== "gpr32";
-      const terms: string[] = [];
-      const hiTerms: string[] = [];
-      const add = (reg: Register | undefined, scale: number) => {
-        if (!reg) return;
-        const bias = reg.num === 4 && this.rspBias ? `(${this.readGpr(reg).lo} + ${this.rspBias})` : this.readGpr(reg).lo;
-        terms.push(scale === 1 ? bias : `${bias} * ${scale}`);
-        if (wide) hiTerms.push(scale === 1 ? `r[${2 * reg.num + 1}]` : `r[${2 * reg.num + 1}] * ${scale}`);
-      };
-      add(m.base, 1);
-      add(m.index, m.scale);
-      const dlo = Number(disp & 0xffffffffn);
-      const dhi = Number(disp >> 32n);
-      if (dlo) terms.push(String(dlo));
-      if (terms.length === 0) v = constant(disp, wide ? 64 : 32);
-      else if (!wide) v = { lo: this.let(`(${terms.join(" + ")}) >>> 0`), hi: "0" };
-      else {
-        const sum = this.let(terms.join(" + "));
-        if (dhi) hiTerms.push(String(dhi));
-        const carry = terms.length === 1 && this.rspBias === 0 ? "" : `Math.floor(${sum} / 4294967296)`;
-        if (carry) hiTerms.push(carry);
-        if (hiTerms.length === 0) hiTerms.push("0");
-        v = { lo: this.let(`${sum} >>> 0`), hi: this.let(`(${hiTerms.join(" + ")}) >>> 0`) };
-      }
+      let sum: Val | undefined;
+      if (m.base) sum = this.rspBias && m.base.num === 4 ? this.add64(this.readGpr(m.base), constant(BigInt(this.rspBias), 64)) : this.readGpr(m.base);
+      if (m.index) sum = sum ? this.add64(sum, this.scaled(m.index, m.scale)) : this.scaled(m.index, m.scale);
+      v = sum === undefined ? disp : disp.lo === "0" && disp.hi === "0" ? sum : this.add64(sum, disp);
     }
     const seg = m.seg?.name ?? this.insn.prefixes.seg?.name;
-    if (withSegment && (seg === "fs" || seg === "gs")) v = this.addSegment(v, seg === "fs" ? 0 : 2);
-    return v;
+    if (withSegment && (seg === "fs" || seg === "gs")) v = this.add64(v, this.bind({ lo: `C.seg[${seg === "fs" ? 0 : 2}] | 0`, hi: `C.seg[${seg === "fs" ? 1 : 3}] | 0` }));
+    // Bound: the instruction may write a register the address came from before its last use.
+    return this.bind(v);
   }
 
-  addSegment(v: Val, index: number): Val {
-    const sum = this.let(`${v.lo} + C.seg[${index}]`);
-    return { lo: this.let(`${sum} >>> 0`), hi: this.let(`(${v.hi} + C.seg[${index + 1}] + (${sum} > 4294967295 ? 1 : 0)) >>> 0`) };
+  /** An index register times its scale, as a 64-bit value (32-bit registers: their own width). */
+  private scaled(reg: Register, scale: number): Val {
+    const v = this.readGpr(reg);
+    const k = Math.log2(scale);
+    if (k === 0) return v;
+    if (reg.cls === "gpr32") return { lo: `(${v.lo} << ${k})`, hi: "0" };
+    return { lo: this.let(`${v.lo} << ${k}`), hi: this.let(`(${v.hi} << ${k}) | (${v.lo} >>> ${32 - k})`) };
+  }
+
+  /** a + b at 64 bits (the carry out of the low half through an unsigned comparison). */
+  add64(a: Val, b: Val): Val {
+    const lo = this.let(`(${a.lo} + ${b.lo}) | 0`);
+    const carry = `((${lo} >>> 0) < (${a.lo} >>> 0) ? 1 : 0)`;
+    const high = b.hi === "0" ? a.hi : `${a.hi} + ${b.hi}`;
+    return { lo, hi: this.let(`(${high} + ${carry}) | 0`) };
+  }
+
+  /**
+   * The inline translation-cache test for an access of `bytes` at `a` (which: "read" or
+   * "write"): its slot and in-page offset as consts, and the test that the fast path applies.
+   */
+  private cached(a: Val, bytes: number, which: "read" | "write"): { slot: string; offset: string; hit: string } {
+    this.w.usesMemory = true;
+    const tag = this.let(`${a.lo} >>> 12`);
+    const slot = this.let(`${tag} & ${TLB_SIZE - 1}`);
+    const offset = this.let(`${a.lo} & ${PAGE_SIZE - 1}`);
+    const inPage = bytes > 1 ? ` && ${offset} <= ${PAGE_SIZE - bytes}` : "";
+    const p = which === "read" ? "r" : "w";
+    return { slot, offset, hit: `${p}tags[${slot}] === ${tag} && ${p}highs[${slot}] === ${a.hi}${inPage}` };
+  }
+
+  /** The slow path of an access: synced, as a fault may follow; `stack` makes a non-canonical address #SS. */
+  private slowPath(call: string, stack: boolean): string {
+    return stack ? `${this.syncCode()} M.stack = true; ${call} M.stack = false;` : `${this.syncCode()} ${call}`;
   }
 
   /** `stack`: the access goes through rsp or rbp, so a non-canonical address raises #SS. */
   memRead(a: Val, bits: number, stack = false): Val {
-    if (stack) this.emit("M.stack = true;");
-    let v: Val;
+    this.own.reads++;
+    const bytes = bits / 8;
+    const { slot, offset, hit } = this.cached(a, bytes, "read");
+    const lo = this.tmp();
+    const view = `rviews[${slot}]`;
     if (bits === 64) {
-      const lo = this.let(`M.r64(${a.lo}, ${a.hi})`);
-      v = { lo, hi: this.let("M.hi") };
-    } else v = { lo: this.let(`M.r${bits}(${a.lo}, ${a.hi})`), hi: "0" };
-    if (stack) this.emit("M.stack = false;");
-    return v;
+      const hi = this.tmp();
+      const slow = this.slowPath(`${lo} = M.load64(${a.lo}, ${a.hi}) | 0; ${hi} = M.hi | 0;`, stack);
+      this.emit(`let ${lo}, ${hi}; if (${hit}) { ${lo} = ${view}.getInt32(${offset}, true); ${hi} = ${view}.getInt32(${offset} + 4, true); } else { ${slow} }`);
+      return { lo, hi };
+    }
+    const get = bits === 8 ? `getUint8(${offset})` : bits === 16 ? `getUint16(${offset}, true)` : `getInt32(${offset}, true)`;
+    this.emit(`let ${lo}; if (${hit}) ${lo} = ${view}.${get}; else { ${this.slowPath(`${lo} = M.load${bits}(${a.lo}, ${a.hi}) | 0;`, stack)} }`);
+    return { lo, hi: "0" };
   }
 
   memWrite(a: Val, bits: number, v: Val, stack = false): void {
+    this.own.writes++;
     this.writesMemory = true;
-    if (stack) this.emit("M.stack = true;");
-    if (bits === 64) this.emit(`M.w64(${a.lo}, ${a.hi}, ${v.lo}, ${v.hi});`);
-    else this.emit(`M.w${bits}(${a.lo}, ${a.hi}, ${v.lo});`);
-    if (stack) this.emit("M.stack = false;");
+    const bytes = bits / 8;
+    const { slot, offset, hit } = this.cached(a, bytes, "write");
+    const view = `wviews[${slot}]`;
+    const fast =
+      bits === 64
+        ? `${view}.setInt32(${offset}, ${v.lo}, true); ${view}.setInt32(${offset} + 4, ${v.hi}, true);`
+        : bits === 8
+          ? `${view}.setUint8(${offset}, ${v.lo});`
+          : `${view}.set${bits === 16 ? "Uint16" : "Int32"}(${offset}, ${v.lo}, true);`;
+    const call = bits === 64 ? `M.store64(${a.lo}, ${a.hi}, ${v.lo}, ${v.hi});` : `M.store${bits}(${a.lo}, ${a.hi}, ${v.lo});`;
+    this.emit(`if (${hit}) { ${fast} } else { ${this.slowPath(call, stack)} }`);
+  }
+
+  /** Faults unless `bytes` at `a` can be written: before a read-modify-write reads, so that a faulting store leaves no trace. */
+  probeWrite(a: Val, bytes: number, stack = false): void {
+    const { hit } = this.cached(a, bytes, "write");
+    this.emit(`if (!(${hit})) { ${this.slowPath(`M.probeWrite(${a.lo}, ${a.hi}, ${bytes});`, stack)} }`);
   }
 
   /** Whether memory operand i is addressed through rsp or rbp (the stack segment). */
@@ -281,13 +469,9 @@ export class Emitter {
     return Number(BigInt.asUintN(t.t === "imm" ? t.bits : 8, o.value));
   }
 
-  /** Reads an operand that will be written back: a memory destination is probed for writing first, so that flags set before the store never survive a faulting store. */
+  /** Reads an operand that will be written back: a memory destination is probed for writing first, so that nothing changes before a faulting store. */
   readModify(i: number, bits = this.bits(i)): Val {
-    if (this.isMemory(i)) {
-      const a = this.ea(i);
-      const stack = this.stackBased(i);
-      this.emit(`${stack ? "M.stack = true; " : ""}M.probeWrite(${a.lo}, ${a.hi}, ${bits / 8});${stack ? " M.stack = false;" : ""}`);
-    }
+    if (this.isMemory(i)) this.probeWrite(this.ea(i), bits / 8, this.stackBased(i));
     return this.read(i, bits);
   }
 
@@ -298,40 +482,48 @@ export class Emitter {
     else throw new Error(`cannot write operand ${i} of ${this.form.row}`);
   }
 
-  // ---- leaving the block ----
+  // ---- leaving the instruction ----
 
-  /** Statements that set rip and return to the run loop with every instruction up to this one retired. */
+  /** Statements that leave the region for `target` with every instruction up to this one retired. */
   exitCode(target: Val): string {
-    return `r[32] = ${target.lo}; r[33] = ${target.hi}; C.cur = ${this.index + 1}; return;`;
+    return `${this.w.countAdds(this.countsAfter())} ${materialize(this.w.flags)} rip = ${target.lo}; rip_hi = ${target.hi}; break run;`;
   }
 
-  /** Unconditional transfer to a computed address. */
+  /**
+   * Statements that go on at a known address: into its block when the region has it and the
+   * step limit allows the whole block, else out of the region.
+   */
+  private edgeCode(target: bigint): string {
+    const index = this.w.plan.blockAt(target);
+    if (index === undefined) return this.exitCode(constant(target, 64));
+    const adds = this.w.countAdds(this.countsAfter());
+    const rip = constant(target, 64);
+    const over = `if (n_retired + ${this.w.plan.blockLength(index)} > limit) { ${materialize(this.w.flags)} rip = ${rip.lo}; rip_hi = ${rip.hi}; break run; }`;
+    const pass = this.w.plan.flagsLiveIn(index) ? toLocals(this.w.flags) : "";
+    const go = index === this.w.block ? `continue b${index};` : `b = ${index}; continue run;`;
+    return `${adds} ${over} ${pass} ${go}`;
+  }
+
+  /** Unconditional transfer to a computed address: leaves the region. */
   jump(target: Val): void {
     this.emit(this.exitCode(target));
     this.ends = true;
   }
 
-  /** Unconditional transfer to a known address; a jump back to the block's start loops inside the block. */
+  /** Unconditional transfer to a known address. */
   jumpTo(target: bigint): void {
-    this.emit(this.loopOrExit(target));
+    this.emit(this.edgeCode(target));
     this.ends = true;
   }
 
   /** Conditional transfer (jcc, jrcxz); falls through when `cond` is false. */
   branch(cond: string, target: bigint): void {
-    this.emit(`if (${cond}) { ${this.loopOrExit(target)} }`);
+    this.emit(`if (${cond}) { ${this.edgeCode(target)} }`);
   }
 
-  private loopOrExit(target: bigint): string {
-    const exit = this.exitCode(constant(target, 64));
-    if (target !== this.block.start || this.index !== this.block.count - 1) return exit;
-    // The loop back edge: retire the iteration and go round again while the step limit allows.
-    const n = this.block.count;
-    return `C.retired += ${n}; if (C.retired + ${n} <= C.limit && !C.smc) continue loop; ${exit.replace(/C\.cur = \d+/, "C.cur = 0")}`;
-  }
-
-  /** Raises a fault (rip = this instruction) or a trap (rip = the next one). */
+  /** Raises a fault (rip = this instruction) or a trap (rip = the next one, this one retired). */
   fault(vector: string, message: string, trap = false, number?: number): void {
+    this.sync(trap);
     this.emit(`throw H.fault(${JSON.stringify(vector)}, ${JSON.stringify(message)}, ${trap}${number === undefined ? "" : `, ${number}`});`);
     this.ends = true;
   }

@@ -337,13 +337,13 @@ export class Helpers {
     for (let i = 1; i < n; i++) {
       rbp = BigInt.asUintN(64, rbp - 8n);
       const [lo, hi] = splitAddress(rbp);
-      values.push(big(M.r64(lo, hi), M.hi));
+      values.push(big(M.read(lo, hi, 8), M.hi));
     }
     if (n > 0) values.push(frame);
     values.forEach((v, i) => {
       const [lo, hi] = splitAddress(rsp - 8n * BigInt(i + 1));
       const [vlo, vhi] = splitAddress(v);
-      M.w64(lo, hi, vlo, vhi);
+      M.write(lo, hi, 8, vlo, vhi);
     });
     M.probeWrite(...splitAddress(final), 1);
     M.stack = false;
@@ -359,7 +359,7 @@ export class Helpers {
     M.stack = true;
     let [lo, hi] = [C.r[8]!, C.r[9]!];
     for (let i = 0; i < 5; i++) {
-      const v = bits === 64 ? big(M.r64(lo, hi), M.hi) : BigInt(M.r32(lo, hi));
+      const v = bits === 64 ? big(M.read(lo, hi, 8), M.hi) : BigInt(M.read(lo, hi, 4));
       slots.push(v);
       const next = lo + bytes;
       [lo, hi] = next >= TWO32 ? [next - TWO32, (hi + 1) >>> 0] : [next, hi];
@@ -395,7 +395,7 @@ export class Helpers {
         let lo = r[12]!;
         let hi = r[13]!;
         if (seg >= 0) [lo, hi] = addBase(lo, hi, C.seg[seg]!, C.seg[seg + 1]!);
-        value = bytes === 8 ? M.r64(lo, hi) : bytes === 4 ? M.r32(lo, hi) : bytes === 2 ? M.r16(lo, hi) : M.r8(lo, hi);
+        value = M.read(lo, hi, bytes);
         valueHi = bytes === 8 ? M.hi : 0;
       } else {
         value = r[0]!;
@@ -410,12 +410,8 @@ export class Helpers {
           r[0] = (r[0]! & ~m) | value;
         }
       } else {
-        const lo = r[14]!;
-        const hi = r[15]!;
-        if (bytes === 8) M.w64(lo, hi, value, valueHi);
-        else if (bytes === 4) M.w32(lo, hi, value);
-        else if (bytes === 2) M.w16(lo, hi, value & 0xffff);
-        else M.w8(lo, hi, value & 0xff);
+        // Stores of 1 and 2 bytes keep the low bits of the accumulator.
+        M.write(r[14]!, r[15]!, bytes, value, valueHi);
         this.step(7, delta);
       }
       if (kind !== "stos") this.step(6, delta);
@@ -434,7 +430,7 @@ export class Helpers {
     M.probeWrite(lo, hi, bytes);
     const half = bytes / 2;
     const [l2, h2] = addBase(lo, hi, half, 0);
-    const read = (a: number, b: number) => (half === 8 ? big(M.r64(a, b), M.hi) : BigInt(M.r32(a, b)));
+    const read = (a: number, b: number) => (half === 8 ? big(M.read(a, b, 8), M.hi) : BigInt(M.read(a, b, 4)));
     const memLow = read(lo, hi);
     const memHigh = read(l2, h2);
     const bits = half * 8;
@@ -442,8 +438,7 @@ export class Helpers {
     const accHigh = BigInt.asUintN(bits, this.reg(2));
     const write = (a: number, b: number, v: bigint) => {
       const [vlo, vhi] = splitAddress(v);
-      if (half === 8) M.w64(a, b, vlo, vhi);
-      else M.w32(a, b, vlo);
+      M.write(a, b, half, vlo, vhi);
     };
     if (memLow === accLow && memHigh === accHigh) {
       write(lo, hi, BigInt.asUintN(bits, this.reg(3)));
@@ -545,7 +540,7 @@ export class Helpers {
     if (index === MSR_FS_BASE) return C.fsBase;
     if (index === MSR_GS_BASE) return C.gsBase;
     if (index === MSR_KERNEL_GS_BASE) return C.kernelGsBase;
-    if (index === MSR_TSC) return C.tsc(C.cur);
+    if (index === MSR_TSC) return C.tsc();
     return C.msrs.get(index);
   }
 
@@ -560,7 +555,7 @@ export class Helpers {
     if (index === MSR_FS_BASE) C.fsBase = v;
     else if (index === MSR_GS_BASE) C.gsBase = v;
     else if (index === MSR_KERNEL_GS_BASE) C.kernelGsBase = v;
-    else if (index === MSR_TSC) C.tscBase = v - BigInt(C.retired + C.cur);
+    else if (index === MSR_TSC) C.tscBase = v - BigInt(C.retired);
     else if (C.msrs.has(index)) C.msrs.set(index, v);
     else throw gp(`wrmsr to unknown MSR 0x${index.toString(16)}`);
   }
@@ -587,7 +582,7 @@ export class Helpers {
   rdtsc(): void {
     const C = this.C;
     if (C.cpl > 0 && C.cr4 & 4n) throw gp("rdtsc at CPL 3 with CR4.TSD set");
-    const t = C.tsc(C.cur);
+    const t = C.tsc();
     this.setReg(0, t & 0xffffffffn, 32);
     this.setReg(2, t >> 32n, 32);
   }
@@ -599,7 +594,7 @@ export class Helpers {
     const index = C.r[2]!;
     const known = index < 8 || (index >= 0x40000000 && index < 0x40000003);
     if (!known) throw gp(`rdpmc of unknown counter 0x${index.toString(16)}`);
-    const v = index === 0x40000000 ? BigInt(C.retired + C.cur) : 0n;
+    const v = index === 0x40000000 ? BigInt(C.retired) : 0n;
     this.setReg(0, v & 0xffffffffn, 32);
     this.setReg(2, (v >> 32n) & 0xffffn, 32);
   }
@@ -634,9 +629,9 @@ export class Helpers {
   loadTable(which: "gdtr" | "idtr", lo: number, hi: number): void {
     const C = this.C;
     C.privileged(which === "gdtr" ? "lgdt" : "lidt");
-    const limit = this.M.r16(lo, hi);
+    const limit = this.M.read(lo, hi, 2);
     const [l2, h2] = addBase(lo, hi, 2, 0);
-    const base = big(this.M.r64(l2, h2), this.M.hi);
+    const base = big(this.M.read(l2, h2, 8), this.M.hi);
     C[which] = { base, limit };
   }
 
@@ -645,10 +640,10 @@ export class Helpers {
     this.checkUmip(which === "gdtr" ? "sgdt" : "sidt");
     const t = this.C[which];
     this.M.probeWrite(lo, hi, 10);
-    this.M.w16(lo, hi, t.limit);
+    this.M.write(lo, hi, 2, t.limit);
     const [l2, h2] = addBase(lo, hi, 2, 0);
     const [blo, bhi] = splitAddress(t.base);
-    this.M.w64(l2, h2, blo, bhi);
+    this.M.write(l2, h2, 8, blo, bhi);
   }
 
   checkUmip(what: string): void {
@@ -672,8 +667,8 @@ export class Helpers {
   }
 }
 
-/** (lo, hi) + (blo, bhi), wrapping. */
+/** (lo, hi) + (blo, bhi), wrapping; halves as uint32 or int32 (compiled code's), the sum as uint32. */
 export function addBase(lo: number, hi: number, blo: number, bhi: number): [number, number] {
-  const s = lo + blo;
+  const s = (lo >>> 0) + (blo >>> 0);
   return s >= TWO32 ? [s - TWO32, (hi + bhi + 1) >>> 0] : [s, (hi + bhi) >>> 0];
 }

@@ -15,7 +15,8 @@
  */
 import type { Instruction } from "../x86/instruction.js";
 import { registerByName } from "../x86/registers.js";
-import { blockKey, BlockCache, MAX_BLOCK, type Block } from "./block.js";
+import { blockKey, BlockCache, HOT_ENTRIES, type DecodedInstruction, type Region } from "./block.js";
+import { DEFAULT_MAX_STEPS } from "./defaults.js";
 import { Cpu, GPR_NAMES, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_TSC } from "./cpu.js";
 import { FaultSignal, type Fault } from "./fault.js";
 import { Helpers, type CallHooks } from "./helpers.js";
@@ -63,9 +64,6 @@ export interface RunResult {
   readonly fault?: Fault;
   readonly counters: Counters;
 }
-
-/** Enough for any scenario, small enough that a runaway loop stops within a second or so. */
-export const DEFAULT_MAX_STEPS = 50_000_000;
 
 /** The return address `callFrame` pushes: a canonical address nothing maps. */
 export const RETURN_SENTINEL = 0x00007ffffffff000n;
@@ -250,28 +248,11 @@ export class Machine {
     const trace = options.trace;
     const first = C.retired;
     C.limit = first + Math.max(0, Math.floor(options.maxSteps ?? DEFAULT_MAX_STEPS));
-    const reads = M.reads;
-    const writes = M.writes;
-    let nops = 0;
-    let calls = 0;
-    let returns = 0;
-    let pushes = 0;
-    let pops = 0;
-    let bytes = 0;
-    const add = (b: Block, iterations: number, k: number) => {
-      const t = b.tallies;
-      const n = b.instructions.length;
-      nops += iterations * t.nops[n]! + t.nops[k]!;
-      calls += iterations * t.calls[n]! + t.calls[k]!;
-      returns += iterations * t.returns[n]! + t.returns[k]!;
-      pushes += iterations * t.pushes[n]! + t.pushes[k]!;
-      pops += iterations * t.pops[n]! + t.pops[k]!;
-      bytes += iterations * t.bytes[n]! + t.bytes[k]!;
-    };
+    const start = this.counters();
     const stopBefore = (key: number) => this.stops.has(key);
     let stop: StopReason;
     let fault: Fault | undefined;
-    let prev: Block | undefined;
+    let prev: Region | undefined;
     for (;;) {
       if (C.halted) {
         stop = "hlt";
@@ -295,60 +276,57 @@ export class Machine {
         stop = "fault";
         break;
       }
-      let b = prev?.successor;
-      if (b === undefined || b.key !== key || !b.valid || trace) {
-        b = this.cache.get(lo, hi, trace !== undefined || budget < MAX_BLOCK, stopBefore);
-        if (b.instructions.length > budget) b = this.cache.get(lo, hi, true, stopBefore);
-      }
+      let region = prev?.successor;
+      if (region === undefined || region.key !== key || !region.valid || trace) region = this.cache.get(lo, hi, trace !== undefined, stopBefore);
+      // Near the step limit, one instruction at a time.
+      if (region.entryLength > budget) region = this.cache.get(lo, hi, true, stopBefore);
+      if (++region.entries === HOT_ENTRIES && !region.grown) region = this.cache.grow(region, stopBefore);
       const before = trace ? C.r.slice() : undefined;
       const flagsBefore = C.fl;
-      const start = C.retired;
-      C.cur = 0;
       C.smc = false;
       try {
-        b.fn(C, M, H);
+        region.fn(C, M, H);
       } catch (x) {
         if (!(x instanceof FaultSignal)) throw x;
+        // Compiled code synced the state (C.cur, counters, registers, flags) before raising it.
         M.stack = false;
-        const n = b.instructions.length;
-        const k = Math.min(C.cur + (x.trap ? 1 : 0), n);
-        add(b, n ? (C.retired - start) / n : 0, k);
-        C.retired += k;
-        const rip = b.addresses[k] ?? b.start;
+        const site = region.sites[C.cur];
+        const rip = site === undefined ? region.start : x.trap ? BigInt.asUintN(64, site.address + BigInt(site.length)) : site.address;
         [C.r[32], C.r[33]] = splitAddress(rip);
         if (x.vector === "#PF" && x.address !== undefined) C.cr2 = x.address;
         fault = { vector: x.vector, number: x.number, rip, message: x.message, address: x.address, errorCode: x.errorCode };
-        if (trace && x.trap && n) trace(this.step(b, before!, flagsBefore));
+        if (trace && x.trap && site) trace(this.step(site, before!, flagsBefore));
         stop = "fault";
         break;
       }
-      const n = b.instructions.length;
-      add(b, (C.retired - start) / n, C.cur);
-      C.retired += C.cur;
-      if (trace) trace(this.step(b, before!, flagsBefore));
-      if (prev && prev.valid) prev.successor = b;
-      prev = b;
+      if (trace) trace(this.step(region.sites[0]!, before!, flagsBefore));
+      if (prev && prev.valid) prev.successor = region;
+      prev = region;
     }
+    const end = this.counters();
+    const counters = { ...end };
+    for (const name of Object.keys(end) as (keyof Counters)[]) counters[name] = end[name] - start[name];
+    return { stop, steps: C.retired - first, fault, counters };
+  }
+
+  /** The counters since the machine was made. */
+  private counters(): Counters {
+    const C = this.cpu;
+    const M = this.memory;
     return {
-      stop,
-      steps: C.retired - first,
-      fault,
-      counters: {
-        instructions: C.retired - first,
-        nops,
-        calls,
-        returns,
-        pushes,
-        pops,
-        memoryReads: M.reads - reads,
-        memoryWrites: M.writes - writes,
-        codeBytes: bytes,
-      },
+      instructions: C.retired,
+      nops: C.nops,
+      calls: C.calls,
+      returns: C.returns,
+      pushes: C.pushes,
+      pops: C.pops,
+      memoryReads: C.reads + M.reads,
+      memoryWrites: C.writes + M.writes,
+      codeBytes: C.bytes,
     };
   }
 
-  private step(b: Block, before: Uint32Array, flagsBefore: number): TraceStep {
-    const d = b.instructions[0]!;
+  private step(d: DecodedInstruction, before: Uint32Array, flagsBefore: number): TraceStep {
     const changes: RegisterChange[] = [];
     GPR_NAMES.forEach((name, i) => {
       const old = joinAddress(before[2 * i]!, before[2 * i + 1]!);

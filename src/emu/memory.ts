@@ -5,9 +5,14 @@
  * tests takes bigints.
  *
  * A page is found by its key `hi * 2^20 + (lo >>> 12)`, exact in a double for every 64-bit
- * address. One-entry caches for reads and writes keep the Map lookup off the common path.
- * Pages that hold compiled code never enter the write cache: a write to them goes the slow
- * way and tells the block cache to drop the blocks compiled from that page.
+ * address. Small direct-mapped translation caches (one for reads, one for writes) keep the
+ * Map lookup off the common path; compiled code checks them inline and calls the `load*` /
+ * `store*` methods only when they miss or the access straddles a page. Pages that hold
+ * compiled code never enter the write cache: a write to them goes the slow way and tells the
+ * block cache to drop the code compiled from that page.
+ *
+ * Compiled code counts its own accesses (Cpu.reads/writes); `read` and `write`, which helpers
+ * use, count theirs here.
  */
 import { FaultSignal, PF_FETCH, PF_PRESENT, PF_USER, PF_WRITE } from "./fault.js";
 
@@ -29,6 +34,10 @@ export class Page {
 
 const TWO32 = 4294967296;
 
+/** Entries in each translation cache (a power of two): slot = (lo >>> 12) & (TLB_SIZE - 1). */
+export const TLB_SIZE = 64;
+const NO_VIEW = new DataView(new ArrayBuffer(0));
+
 export function pageKey(lo: number, hi: number): number {
   return (hi >>> 0) * 1048576 + (lo >>> 12);
 }
@@ -48,13 +57,20 @@ export function isCanonical(hi: number): boolean {
 
 export class Memory {
   private readonly pages = new Map<number, Page>();
-  private rKey = -1;
-  private rPage: Page | undefined;
-  private wKey = -1;
-  private wPage: Page | undefined;
+  /**
+   * The translation caches: a slot holds a page's `lo >>> 12` (its tag; -1 when empty), its
+   * `hi` (as an int32, as compiled code holds it) and its bytes. Reads cache readable pages,
+   * writes writable pages without code. Addresses may come as uint32 or int32 halves.
+   */
+  readonly readTags = new Int32Array(TLB_SIZE).fill(-1);
+  readonly readHighs = new Int32Array(TLB_SIZE);
+  readonly readViews: DataView[] = new Array<DataView>(TLB_SIZE).fill(NO_VIEW);
+  readonly writeTags = new Int32Array(TLB_SIZE).fill(-1);
+  readonly writeHighs = new Int32Array(TLB_SIZE);
+  readonly writeViews: DataView[] = new Array<DataView>(TLB_SIZE).fill(NO_VIEW);
   /** Second half of the last 64-bit read. */
   hi = 0;
-  /** Accesses counted for the run's counters (a string instruction counts each element). */
+  /** Accesses made by helpers, counted for the run's counters (a string instruction counts each element). */
   reads = 0;
   writes = 0;
   /** Set by the machine: 3 makes page-fault error codes say "user". */
@@ -150,7 +166,9 @@ export class Memory {
     const page = this.pages.get(key);
     if (page) {
       page.code++;
-      if (this.wKey === key) this.wKey = -1;
+      const tag = lo >>> 12;
+      const slot = tag & (TLB_SIZE - 1);
+      if (this.writeTags[slot] === tag && this.writeHighs[slot] === (hi | 0)) this.writeTags[slot] = -1;
     }
     return key;
   }
@@ -163,31 +181,27 @@ export class Memory {
 
   // ---- data access (run time) ----
 
-  r8(lo: number, hi: number): number {
-    this.reads++;
-    return this.readPage(lo, hi, 1).data[lo & 0xfff]!;
+  load8(lo: number, hi: number): number {
+    return this.readPage(lo, hi, 1).getUint8(lo & 0xfff);
   }
 
-  r16(lo: number, hi: number): number {
-    this.reads++;
+  load16(lo: number, hi: number): number {
     const off = lo & 0xfff;
-    if (off <= PAGE_SIZE - 2) return this.readPage(lo, hi, 2).view.getUint16(off, true);
+    if (off <= PAGE_SIZE - 2) return this.readPage(lo, hi, 2).getUint16(off, true);
     return this.readSlow(lo, hi, 2);
   }
 
-  r32(lo: number, hi: number): number {
-    this.reads++;
+  load32(lo: number, hi: number): number {
     const off = lo & 0xfff;
-    if (off <= PAGE_SIZE - 4) return this.readPage(lo, hi, 4).view.getUint32(off, true);
+    if (off <= PAGE_SIZE - 4) return this.readPage(lo, hi, 4).getUint32(off, true);
     return this.readSlow(lo, hi, 4);
   }
 
   /** Returns the low half; the high half is left in `this.hi`. */
-  r64(lo: number, hi: number): number {
-    this.reads++;
+  load64(lo: number, hi: number): number {
     const off = lo & 0xfff;
     if (off <= PAGE_SIZE - 8) {
-      const view = this.readPage(lo, hi, 8).view;
+      const view = this.readPage(lo, hi, 8);
       this.hi = view.getUint32(off + 4, true);
       return view.getUint32(off, true);
     }
@@ -197,33 +211,43 @@ export class Memory {
     return low;
   }
 
-  w8(lo: number, hi: number, v: number): void {
-    this.writes++;
-    this.writePage(lo, hi, 1).data[lo & 0xfff] = v;
+  store8(lo: number, hi: number, v: number): void {
+    this.writePage(lo, hi, 1).setUint8(lo & 0xfff, v);
   }
 
-  w16(lo: number, hi: number, v: number): void {
-    this.writes++;
+  store16(lo: number, hi: number, v: number): void {
     const off = lo & 0xfff;
-    if (off <= PAGE_SIZE - 2) this.writePage(lo, hi, 2).view.setUint16(off, v, true);
+    if (off <= PAGE_SIZE - 2) this.writePage(lo, hi, 2).setUint16(off, v, true);
     else this.writeSlow(lo, hi, 2, v, 0);
   }
 
-  w32(lo: number, hi: number, v: number): void {
-    this.writes++;
+  store32(lo: number, hi: number, v: number): void {
     const off = lo & 0xfff;
-    if (off <= PAGE_SIZE - 4) this.writePage(lo, hi, 4).view.setUint32(off, v, true);
+    if (off <= PAGE_SIZE - 4) this.writePage(lo, hi, 4).setUint32(off, v, true);
     else this.writeSlow(lo, hi, 4, v, 0);
   }
 
-  w64(lo: number, hi: number, vlo: number, vhi: number): void {
-    this.writes++;
+  store64(lo: number, hi: number, vlo: number, vhi: number): void {
     const off = lo & 0xfff;
     if (off <= PAGE_SIZE - 8) {
-      const view = this.writePage(lo, hi, 8).view;
+      const view = this.writePage(lo, hi, 8);
       view.setUint32(off, vlo, true);
       view.setUint32(off + 4, vhi, true);
     } else this.writeSlow(lo, hi, 8, vlo, vhi);
+  }
+
+  /** A counted access of 1, 2, 4 or 8 bytes, for helpers; an 8-byte read leaves its high half in `this.hi`. */
+  read(lo: number, hi: number, bytes: number): number {
+    this.reads++;
+    return bytes === 8 ? this.load64(lo, hi) : bytes === 4 ? this.load32(lo, hi) : bytes === 2 ? this.load16(lo, hi) : this.load8(lo, hi);
+  }
+
+  write(lo: number, hi: number, bytes: number, vlo: number, vhi = 0): void {
+    this.writes++;
+    if (bytes === 8) this.store64(lo, hi, vlo, vhi);
+    else if (bytes === 4) this.store32(lo, hi, vlo);
+    else if (bytes === 2) this.store16(lo, hi, vlo);
+    else this.store8(lo, hi, vlo);
   }
 
   /** Faults unless [lo,hi]+size is writable; used before a multi-part store so that it is all or nothing. */
@@ -236,27 +260,32 @@ export class Memory {
 
   // ---- internals ----
 
-  private readPage(lo: number, hi: number, size: number): Page {
-    const key = (hi >>> 0) * 1048576 + (lo >>> 12);
-    if (key === this.rKey) return this.rPage!;
-    const page = this.pages.get(key);
+  private readPage(lo: number, hi: number, size: number): DataView {
+    const tag = lo >>> 12;
+    const slot = tag & (TLB_SIZE - 1);
+    if (this.readTags[slot] === tag && this.readHighs[slot] === (hi | 0)) return this.readViews[slot]!;
+    const page = this.pages.get(pageKey(lo, hi));
     if (!page || !(page.perm & PERM_R)) throw this.fault(lo, hi, page, 0, size);
-    this.rKey = key;
-    this.rPage = page;
-    return page;
+    this.readTags[slot] = tag;
+    this.readHighs[slot] = hi;
+    this.readViews[slot] = page.view;
+    return page.view;
   }
 
-  private writePage(lo: number, hi: number, size: number): Page {
-    const key = (hi >>> 0) * 1048576 + (lo >>> 12);
-    if (key === this.wKey) return this.wPage!;
+  private writePage(lo: number, hi: number, size: number): DataView {
+    const tag = lo >>> 12;
+    const slot = tag & (TLB_SIZE - 1);
+    if (this.writeTags[slot] === tag && this.writeHighs[slot] === (hi | 0)) return this.writeViews[slot]!;
+    const key = pageKey(lo, hi);
     const page = this.pages.get(key);
     if (!page || !(page.perm & PERM_W)) throw this.fault(lo, hi, page, PF_WRITE, size);
     if (page.code) this.onCodeWrite(key);
     else {
-      this.wKey = key;
-      this.wPage = page;
+      this.writeTags[slot] = tag;
+      this.writeHighs[slot] = hi;
+      this.writeViews[slot] = page.view;
     }
-    return page;
+    return page.view;
   }
 
   /** Reads size (<= 4) bytes that may straddle a page boundary; checks every page before returning. */
@@ -264,7 +293,7 @@ export class Memory {
     let v = 0;
     for (let i = 0; i < size; i++) {
       const [l, h] = add32(lo, hi, i);
-      v += this.readPage(l, h, 1).data[l & 0xfff]! * 2 ** (8 * i);
+      v += this.readPage(l, h, 1).getUint8(l & 0xfff) * 2 ** (8 * i);
     }
     return v;
   }
@@ -274,7 +303,7 @@ export class Memory {
     for (let i = 0; i < size; i++) {
       const [l, h] = add32(lo, hi, i);
       const byte = i < 4 ? (vlo >>> (8 * i)) & 0xff : (vhi >>> (8 * (i - 4))) & 0xff;
-      this.writePage(l, h, 1).data[l & 0xfff] = byte;
+      this.writePage(l, h, 1).setUint8(l & 0xfff, byte);
     }
   }
 
@@ -292,10 +321,8 @@ export class Memory {
   }
 
   private flushCaches(): void {
-    this.rKey = -1;
-    this.wKey = -1;
-    this.rPage = undefined;
-    this.wPage = undefined;
+    this.readTags.fill(-1);
+    this.writeTags.fill(-1);
   }
 
   private forPages(addr: bigint, length: number | bigint, fn: (key: number) => void): void {

@@ -8,13 +8,9 @@ import { assemble } from "../asm/assembler.js";
 import { SourceFile } from "../diag/diagnostic.js";
 import { findSection } from "../image/image.js";
 import type { Fault } from "./fault.js";
-import { DEFAULT_MAX_STEPS, Machine, type Counters, type RunResult, type StopReason, type TraceStep } from "./machine.js";
+import { DEFAULT_BASE, DEFAULT_MAX_STEPS, DEFAULT_STACK_TOP } from "./defaults.js";
+import { Machine, type Counters, type RunResult, type StopReason, type TraceStep } from "./machine.js";
 import { PERM_RW, PERM_RWX } from "./memory.js";
-
-/** Where code goes when no base is given. */
-export const DEFAULT_BASE = 0x400000n;
-/** The default stack: 64 KiB ending here, rsp 16 bytes below with the return sentinel on top. */
-export const DEFAULT_STACK_TOP = 0x7ff00000n;
 
 export interface EmuRequest {
   readonly code: Uint8Array;

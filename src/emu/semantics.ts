@@ -6,130 +6,127 @@
  *
  * The order of the emitted statements is part of the semantics: everything that can fault
  * (memory reads, probes of a store's destination, privilege checks) comes before the first
- * architectural change, so a faulting instruction leaves the state as it found it.
+ * architectural change, so a faulting instruction leaves the state as it found it; the flag
+ * record (`setFlags`) comes last. Arithmetic that lazy flags cover records its flags; the
+ * rest materialises them (`flagsToCpu`) and works on C.fl through helpers.
  */
 import type { Register } from "../x86/registers.js";
-import { constant, mask, type Emitter, type Val } from "./emit.js";
+import { FLAGS_ADD, FLAGS_DEC, FLAGS_INC, FLAGS_LOGIC, FLAGS_SUB } from "./cpu.js";
+import { constant, mask, RELOAD_MARK, type Emitter, type Val } from "./emit.js";
 
 export type Semantics = (e: Emitter) => void;
 
-/** The JavaScript test of condition code cc (0-15, hardware order) on C.fl. */
-export function condition(cc: number): string {
-  const sfNeOf = "(((C.fl >>> 7) ^ (C.fl >>> 11)) & 1) !== 0";
-  const base = [
-    "(C.fl & 2048) !== 0",
-    "(C.fl & 1) !== 0",
-    "(C.fl & 64) !== 0",
-    "(C.fl & 65) !== 0",
-    "(C.fl & 128) !== 0",
-    "(C.fl & 4) !== 0",
-    sfNeOf,
-    `((C.fl & 64) !== 0 || ${sfNeOf})`,
-  ][cc >> 1]!;
-  return cc & 1 ? `!(${base})` : base;
-}
-
 function signExtend(e: Emitter, v: Val, from: number, to: number): Val {
   if (from >= to) return v;
-  const x = e.let(from === 32 ? `${v.lo} | 0` : `(${v.lo} << ${32 - from}) >> ${32 - from}`);
+  const x = from === 32 ? v.lo : e.let(`(${v.lo} << ${32 - from}) >> ${32 - from}`);
   return {
-    lo: e.let(to >= 32 ? `${x} >>> 0` : `${x} & ${mask(to)}`),
-    hi: to === 64 ? e.let(`${x} < 0 ? 4294967295 : 0`) : "0",
+    lo: to >= 32 ? x : e.let(`${x} & ${mask(to)}`),
+    hi: to === 64 ? e.let(`${x} >> 31`) : "0",
   };
 }
 
-const bswap32 = (x: string) => `(((${x} << 24) | ((${x} & 0xff00) << 8) | ((${x} >>> 8) & 0xff00) | (${x} >>> 24)) >>> 0)`;
+const bswap32 = (x: string) => `((${x} << 24) | ((${x} & 0xff00) << 8) | ((${x} >>> 8) & 0xff00) | (${x} >>> 24))`;
 
 // ---- stack ----
 
+const rsp = (e: Emitter) => e.gpr(4, 64);
+
+/** (lo, hi) + delta for a small delta, wrapping at 2^64: what moving rsp takes. */
+function offset(e: Emitter, v: Val, delta: number): Val {
+  const n = e.let(`(${v.lo} + ${delta}) | 0`);
+  // A borrow when the low half was below -delta (unsigned); a carry when it wrapped past zero.
+  const out = delta < 0 ? `(${v.lo} >>> 0) < ${-delta} ? 1 : 0` : `(${n} >>> 0) < ${delta} ? 1 : 0`;
+  return { lo: n, hi: `(${v.hi} ${delta < 0 ? "-" : "+"} (${out})) | 0` };
+}
+
 /** Pushes a value: the store happens before rsp moves, so a faulting push changes nothing. */
 function push(e: Emitter, v: Val, bits: number): void {
-  const bytes = bits / 8;
-  const n = e.let(`r[8] - ${bytes}`);
-  const slot = { lo: e.let(`${n} < 0 ? ${n} + 4294967296 : ${n}`), hi: e.let(`${n} < 0 ? (r[9] - 1) >>> 0 : r[9]`) };
+  const slot = e.bind(offset(e, e.readGpr(rsp(e)), -bits / 8));
   e.memWrite(slot, bits, v, true);
-  e.emit(`r[8] = ${slot.lo}; r[9] = ${slot.hi};`);
+  e.writeGpr(rsp(e), slot);
 }
 
 /** Reads the top of the stack; `release` then moves rsp past it. */
 function peek(e: Emitter, bits: number): Val {
-  return e.memRead({ lo: e.let("r[8]"), hi: e.let("r[9]") }, bits, true);
+  return e.memRead(e.readGpr(rsp(e)), bits, true);
 }
 
 function release(e: Emitter, bytes: number): void {
-  e.emit(`{ const s = r[8] + ${bytes}; if (s > 4294967295) { r[8] = s - 4294967296; r[9] = (r[9] + 1) >>> 0; } else r[8] = s; }`);
+  e.writeGpr(rsp(e), offset(e, e.readGpr(rsp(e)), bytes));
 }
 
 // ---- arithmetic ----
 
 type Binary = "add" | "adc" | "sub" | "sbb" | "cmp" | "and" | "or" | "xor" | "test";
 
-/** Plain arithmetic for when no one reads the flags: what `C.add`/`C.sub`/`C.logic` return, without the flags. */
+/** The result of an add, sub (with a carry/borrow of 0 or 1) or bitwise operation at the instruction's size. */
 function arithmetic(e: Emitter, kind: "add" | "sub" | "and" | "or" | "xor", a: Val, b: Val, carry: string): Val {
   const s = e.size;
   if (kind === "and" || kind === "or" || kind === "xor") {
     const op = kind === "and" ? "&" : kind === "or" ? "|" : "^";
-    return { lo: e.let(`(${a.lo} ${op} ${b.lo}) >>> 0`), hi: s === 64 ? e.let(`(${a.hi} ${op} ${b.hi}) >>> 0`) : "0" };
+    return { lo: e.let(`${a.lo} ${op} ${b.lo}`), hi: s === 64 ? bitwiseHigh(e, op, a.hi, b.hi) : "0" };
   }
   const sign = kind === "add" ? "+" : "-";
-  if (s < 64) return { lo: e.let(s === 32 ? `(${a.lo} ${sign} ${b.lo} ${sign} ${carry}) >>> 0` : `(${a.lo} ${sign} ${b.lo} ${sign} ${carry}) & ${mask(s)}`), hi: "0" };
-  const l = e.let(`${a.lo} ${sign} ${b.lo} ${sign} ${carry}`);
-  const out = kind === "add" ? `${l} > 4294967295 ? 1 : 0` : `${l} < 0 ? 1 : 0`;
-  return { lo: e.let(`${l} >>> 0`), hi: e.let(`(${a.hi} ${sign} ${b.hi} ${sign} (${out})) >>> 0`) };
+  const c = carry === "0" ? "" : ` ${sign} ${carry}`;
+  const lo = e.let(s === 64 || s === 32 ? `(${a.lo} ${sign} ${b.lo}${c}) | 0` : `(${a.lo} ${sign} ${b.lo}${c}) & ${mask(s)}`);
+  if (s < 64) return { lo, hi: "0" };
+  // The carry out of (borrow from) the low half, as an unsigned comparison.
+  const [x, y] = kind === "add" ? [lo, a.lo] : [a.lo, b.lo];
+  const equal = kind === "add" ? `${lo} === ${a.lo}` : `${a.lo} === ${b.lo}`;
+  const below = `(${x} >>> 0) < (${y} >>> 0)`;
+  const out = carry === "0" ? below : `${below} || (${carry} !== 0 && ${equal})`;
+  const high = b.hi === "0" ? a.hi : `${a.hi} ${sign} ${b.hi}`;
+  return { lo, hi: e.let(`(${high} ${sign} (${out} ? 1 : 0)) | 0`) };
+}
+
+/** The high half of a 64-bit bitwise operation, folding the sign-extended immediates' all-ones and zero halves. */
+function bitwiseHigh(e: Emitter, op: "&" | "|" | "^", a: string, b: string): string {
+  if ((op === "&" && b === "-1") || (op !== "&" && b === "0")) return a;
+  if (op === "&" && b === "0") return "0";
+  return e.let(`${a} ${op} ${b}`);
 }
 
 function binary(op: Binary): Semantics {
   return (e) => {
-    const s = e.size;
     const writes = op !== "cmp" && op !== "test";
-    if (!writes && e.flagsDead) return;
     const a = writes ? e.readModify(1) : e.read(1);
-    const b = e.read(0, s);
-    const carry = op === "adc" || op === "sbb" ? "(C.fl & 1)" : "0";
-    const arith = op === "add" || op === "adc" ? "add" : op === "and" || op === "or" || op === "xor" || op === "test" ? "" : "sub";
-    const bit = op === "or" ? "|" : op === "xor" ? "^" : "&";
-    let res: Val;
-    if (e.flagsDead) res = arithmetic(e, arith || (op as "and" | "or" | "xor"), a, b, carry);
-    else if (s <= 32) {
-      const expr = arith ? `C.${arith}(${s}, ${a.lo}, ${b.lo}, ${carry})` : `C.logic(${s}, (${a.lo} ${bit} ${b.lo}) >>> 0)`;
-      res = { lo: e.let(expr), hi: "0" };
-    } else {
-      const expr = arith
-        ? `C.${arith}64(${a.lo}, ${a.hi}, ${b.lo}, ${b.hi}, ${carry})`
-        : `C.logic64((${a.lo} ${bit} ${b.lo}) >>> 0, (${a.hi} ${bit} ${b.hi}) >>> 0)`;
-      res = { lo: e.let(expr), hi: e.let("C.hi") };
-    }
+    const b = e.read(0, e.size);
+    const c = op === "adc" || op === "sbb" ? e.carry() : "0";
+    const kind = op === "adc" ? "add" : op === "sbb" || op === "cmp" ? "sub" : op === "test" ? "and" : op;
+    const res = arithmetic(e, kind, a, b, c);
     if (writes) e.write(1, res);
+    e.setFlags(kind === "add" ? FLAGS_ADD : kind === "sub" ? FLAGS_SUB : FLAGS_LOGIC, a, b, c, res);
   };
 }
 
 function incdec(delta: 1 | -1): Semantics {
   return (e) => {
-    const s = e.size;
     const a = e.readModify(0);
-    let res: Val;
-    if (e.flagsDead) res = arithmetic(e, delta === 1 ? "add" : "sub", a, { lo: "1", hi: "0" }, "0");
-    else res = s <= 32 ? { lo: e.let(`C.incdec(${s}, ${a.lo}, ${delta})`), hi: "0" } : { lo: e.let(`C.incdec64(${a.lo}, ${a.hi}, ${delta})`), hi: e.let("C.hi") };
+    const keep = e.carry();
+    const one = constant(1n, e.size);
+    const res = arithmetic(e, delta === 1 ? "add" : "sub", a, one, "0");
     e.write(0, res);
+    e.setFlags(delta === 1 ? FLAGS_INC : FLAGS_DEC, a, one, keep, res);
   };
 }
 
 const not: Semantics = (e) => {
   const a = e.read(0);
-  e.write(0, e.size === 64 ? { lo: `~${a.lo} >>> 0`, hi: `~${a.hi} >>> 0` } : { lo: `(~${a.lo} & ${mask(e.size)}) >>> 0`, hi: "0" });
+  e.write(0, e.size === 64 ? { lo: `~${a.lo}`, hi: `~${a.hi}` } : e.size === 32 ? { lo: `~${a.lo}`, hi: "0" } : { lo: `~${a.lo} & ${mask(e.size)}`, hi: "0" });
 };
 
 const neg: Semantics = (e) => {
-  const s = e.size;
   const a = e.readModify(0);
-  const res = s <= 32 ? { lo: e.let(`C.sub(${s}, 0, ${a.lo}, 0)`), hi: "0" } : { lo: e.let(`C.sub64(0, 0, ${a.lo}, ${a.hi}, 0)`), hi: e.let("C.hi") };
+  const zero = constant(0n, e.size);
+  const res = arithmetic(e, "sub", zero, a, "0");
   e.write(0, res);
+  e.setFlags(FLAGS_SUB, zero, a, "0", res);
 };
 
 function mulDiv(kind: "mul" | "div" | "idiv" | "imul"): Semantics {
   return (e) => {
     const a = e.read(0);
-    e.emit(`H.mulDiv("${kind}", ${e.size}, ${a.lo}, ${a.hi});`);
+    e.callHelper(`H.mulDiv("${kind}", ${e.size}, ${a.lo}, ${a.hi});`, true);
   };
 }
 
@@ -140,27 +137,91 @@ const imul: Semantics = (e) => {
   // imul Ev,Gv: Gv *= Ev; imul imm,Ev,Gv: Gv = Ev * imm.
   const a = e.read(1, s);
   const b = e.read(0, s);
-  const res = s === 64 ? { lo: e.let(`H.imul64(${a.lo}, ${a.hi}, ${b.lo}, ${b.hi})`), hi: e.let("C.hi") } : { lo: e.let(`H.imul(${s}, ${a.lo}, ${b.lo})`), hi: "0" };
-  e.write(n - 1, res);
+  // Without its flags (did the product fit?), a 16- or 32-bit product is just its low bits.
+  if (e.flagsDead && s < 64) return e.write(n - 1, { lo: e.let(s === 32 ? `Math.imul(${a.lo}, ${b.lo})` : `Math.imul(${a.lo}, ${b.lo}) & 65535`), hi: "0" });
+  e.flagsToCpu();
+  e.write(n - 1, helperResult(e, s === 64 ? `H.imul64(${a.lo}, ${a.hi}, ${b.lo}, ${b.hi})` : `H.imul(${s}, ${a.lo}, ${b.lo})`, s === 64));
 };
+
+/** The value a helper returns (its high half left in C.hi when `wide`), as int32 halves. */
+function helperResult(e: Emitter, call: string, wide: boolean): Val {
+  return { lo: e.let(`${call} | 0`), hi: wide ? e.let("C.hi | 0") : "0" };
+}
+
+/** A shift count in %cl, or an immediate. */
+function count(e: Emitter): string {
+  return e.op(0).kind === "reg" ? e.readGpr(e.gpr(1, 8)).lo : String(e.immediateNumber(0));
+}
 
 /** Shift and rotate rows: the ModRM digit says which; the count is implicit 1, %cl or an imm8. */
 const shift: Semantics = (e) => {
   const digit = e.form.modrm.kind === "digit" ? e.form.modrm.digit : 4;
   const n = e.insn.operands.length;
-  const count = n === 1 ? "1" : e.op(0).kind === "reg" ? "(r[2] & 255)" : String(e.immediateNumber(0));
+  const by = n === 1 ? "1" : count(e);
   const a = e.readModify(n - 1);
-  const res = { lo: e.let(`H.shift(${digit}, ${e.size}, ${a.lo}, ${a.hi}, ${count})`), hi: e.size === 64 ? e.let("C.hi") : "0" };
-  e.write(n - 1, res);
+  const inline = e.flagsDead && /^\d+$/.test(by) ? shiftByConstant(e, digit, a, Number(by)) : undefined;
+  if (inline) return e.write(n - 1, inline);
+  e.flagsToCpu();
+  e.write(n - 1, helperResult(e, `H.shift(${digit}, ${e.size}, ${a.lo}, ${a.hi}, ${by})`, e.size === 64));
 };
+
+/**
+ * The value of a shift or rotate by a constant (digits 0 rol, 1 ror, 4 and 6 shl, 5 shr, 7
+ * sar), for when no one reads its flags; undefined for rcl and rcr, which go through CF.
+ */
+function shiftByConstant(e: Emitter, digit: number, a: Val, by: number): Val | undefined {
+  const s = e.size;
+  const c = by & (s === 64 ? 63 : 31);
+  if (digit === 2 || digit === 3) return undefined;
+  if (c === 0) return a;
+  if (s === 64) return shift64(e, digit, a, c);
+  const m = mask(s);
+  const narrow = (expr: string) => (s === 32 ? expr : `(${expr}) & ${m}`);
+  switch (digit) {
+    case 0:
+    case 1: {
+      const r = c % s;
+      if (r === 0) return a;
+      const [left, right] = digit === 0 ? [r, s - r] : [s - r, r];
+      return { lo: e.let(narrow(`(${a.lo} << ${left}) | (${a.lo} >>> ${right})`)), hi: "0" };
+    }
+    case 5:
+      return { lo: e.let(`${a.lo} >>> ${c}`), hi: "0" };
+    case 7:
+      // Sign-extend to 32 bits first; past the size, every bit is the sign.
+      return { lo: e.let(narrow(`(${a.lo} << ${32 - s}) >> ${Math.min(31, 32 - s + c)}`)), hi: "0" };
+    default:
+      return { lo: e.let(narrow(`${a.lo} << ${c}`)), hi: "0" };
+  }
+}
+
+/** A 64-bit shift or rotate by 1 to 63, on the halves. */
+function shift64(e: Emitter, digit: number, a: Val, c: number): Val {
+  if (digit === 0 || digit === 1) {
+    // A rotate by 32 or more swaps the halves first.
+    const r = digit === 0 ? c : 64 - c;
+    const [lo, hi] = r >= 32 ? [a.hi, a.lo] : [a.lo, a.hi];
+    const k = r % 32;
+    if (k === 0) return { lo, hi };
+    return { lo: e.let(`(${lo} << ${k}) | (${hi} >>> ${32 - k})`), hi: e.let(`(${hi} << ${k}) | (${lo} >>> ${32 - k})`) };
+  }
+  const fill = digit === 7 ? e.let(`${a.hi} >> 31`) : "0";
+  const right = digit === 7 ? ">>" : ">>>";
+  if (digit === 5 || digit === 7) {
+    if (c >= 32) return { lo: c === 32 ? a.hi : e.let(`${a.hi} ${right} ${c - 32}`), hi: fill };
+    return { lo: e.let(`(${a.lo} >>> ${c}) | (${a.hi} << ${32 - c})`), hi: e.let(`${a.hi} ${right} ${c}`) };
+  }
+  if (c >= 32) return { lo: "0", hi: c === 32 ? a.lo : e.let(`${a.lo} << ${c - 32}`) };
+  return { lo: e.let(`${a.lo} << ${c}`), hi: e.let(`(${a.hi} << ${c}) | (${a.lo} >>> ${32 - c})`) };
+}
 
 function shiftDouble(left: boolean): Semantics {
   return (e) => {
-    const count = e.op(0).kind === "reg" ? "(r[2] & 255)" : String(e.immediateNumber(0));
+    const by = count(e);
     const d = e.readModify(2);
     const src = e.read(1);
-    const res = { lo: e.let(`H.shiftDouble(${left}, ${e.size}, ${d.lo}, ${d.hi}, ${src.lo}, ${src.hi}, ${count})`), hi: e.size === 64 ? e.let("C.hi") : "0" };
-    e.write(2, res);
+    e.flagsToCpu();
+    e.write(2, helperResult(e, `H.shiftDouble(${left}, ${e.size}, ${d.lo}, ${d.hi}, ${src.lo}, ${src.hi}, ${by})`, e.size === 64));
   };
 }
 
@@ -180,16 +241,17 @@ function bitTest(kind: "bt" | "bts" | "btr" | "btc"): Semantics {
       bit = e.let(`${offset.lo} & ${s - 1}`);
       if (e.isMemory(1)) {
         const base = e.ea(1);
-        addr = { lo: e.let(`H.bitAddress(${base.lo}, ${base.hi}, ${offset.lo}, ${offset.hi}, ${s})`), hi: e.let("C.hi") };
-        if (writes) e.emit(`M.probeWrite(${addr.lo}, ${addr.hi}, ${s / 8});`);
+        addr = helperResult(e, `H.bitAddress(${base.lo}, ${base.hi}, ${offset.lo}, ${offset.hi}, ${s})`, true);
+        if (writes) e.probeWrite(addr, s / 8);
         value = e.memRead(addr, s);
       } else value = e.read(1);
     }
     const word = s === 64 ? e.let(`${bit} < 32 ? ${value.lo} : ${value.hi}`) : value.lo;
     const m = e.let(`1 << (${bit} & 31)`);
+    e.flagsToCpu();
     e.emit(`C.fl = (C.fl & ~1) | ((${word} & ${m}) !== 0 ? 1 : 0);`);
     if (!writes) return;
-    const change = (w: string) => `(${kind === "bts" ? `${w} | ${m}` : kind === "btr" ? `${w} & ~${m}` : `${w} ^ ${m}`}) >>> 0`;
+    const change = (w: string) => `(${kind === "bts" ? `${w} | ${m}` : kind === "btr" ? `${w} & ~${m}` : `${w} ^ ${m}`})`;
     const res =
       s === 64
         ? { lo: e.let(`${bit} < 32 ? ${change(value.lo)} : ${value.lo}`), hi: e.let(`${bit} < 32 ? ${value.hi} : ${change(value.hi)}`) }
@@ -199,10 +261,16 @@ function bitTest(kind: "bt" | "bts" | "btr" | "btc"): Semantics {
   };
 }
 
+/** A helper that computes a result and sets the flags in C.fl. */
+function flagHelper(e: Emitter, call: string): string {
+  e.flagsToCpu();
+  return e.let(call);
+}
+
 function bitScan(forward: boolean): Semantics {
   return (e) => {
     const v = e.read(0);
-    const i = e.let(`H.bitScan(${forward}, ${v.lo}, ${v.hi})`);
+    const i = flagHelper(e, `H.bitScan(${forward}, ${v.lo}, ${v.hi})`);
     // A zero source leaves the destination as it was (what AMD documents and Intel does).
     e.emit(`if (${i} >= 0) {`);
     e.write(1, { lo: i, hi: "0" });
@@ -213,7 +281,7 @@ function bitScan(forward: boolean): Semantics {
 function countBits(leading: boolean): Semantics {
   return (e) => {
     const v = e.read(0);
-    e.write(1, { lo: e.let(`H.count(${leading}, ${e.size}, ${v.lo}, ${v.hi})`), hi: "0" });
+    e.write(1, { lo: flagHelper(e, `H.count(${leading}, ${e.size}, ${v.lo}, ${v.hi})`), hi: "0" });
   };
 }
 
@@ -263,11 +331,15 @@ const popSem: Semantics = (e) => {
   }
 };
 
-const pushf: Semantics = (e) => push(e, { lo: e.let(e.size === 16 ? "H.pushfValue() & 65535" : "H.pushfValue()"), hi: "0" }, e.size);
+const pushf: Semantics = (e) => {
+  e.flagsToCpu();
+  push(e, { lo: e.let(e.size === 16 ? "H.pushfValue() & 65535" : "H.pushfValue()"), hi: "0" }, e.size);
+};
 
 const popf: Semantics = (e) => {
   const v = peek(e, e.size);
   release(e, e.size / 8);
+  e.flagsToCpu();
   e.emit(`H.loadFlags(${v.lo}, ${e.size});`);
 };
 
@@ -287,14 +359,14 @@ const cbw: Semantics = (e) => {
 const cwd: Semantics = (e) => {
   const s = e.size;
   const acc = e.bind(e.readGpr(e.gpr(0, s)));
-  const sign = e.let(`(${s === 64 ? acc.hi : acc.lo} & ${s === 16 ? 0x8000 : 0x80000000}) !== 0`);
-  const ones = s === 16 ? "65535" : "4294967295";
-  e.writeGpr(e.gpr(2, s), { lo: `(${sign} ? ${ones} : 0)`, hi: s === 64 ? `(${sign} ? 4294967295 : 0)` : "0" });
+  const sign = e.let(s === 16 ? `(${acc.lo} & 32768) !== 0` : `${s === 64 ? acc.hi : acc.lo} < 0`);
+  const ones = s === 16 ? "65535" : "-1";
+  e.writeGpr(e.gpr(2, s), { lo: `(${sign} ? ${ones} : 0)`, hi: s === 64 ? `(${sign} ? -1 : 0)` : "0" });
 };
 
 const cmovcc: Semantics = (e) => {
   const v = e.read(0);
-  const cond = condition(e.form.cc);
+  const cond = e.cond(e.form.cc);
   if (e.size === 32) {
     // A 32-bit cmov always writes its destination: a false condition still zero-extends it.
     const d = e.read(1);
@@ -306,7 +378,7 @@ const cmovcc: Semantics = (e) => {
   e.emit("}");
 };
 
-const setcc: Semantics = (e) => e.write(0, { lo: `(${condition(e.form.cc)} ? 1 : 0)`, hi: "0" });
+const setcc: Semantics = (e) => e.write(0, { lo: `(${e.cond(e.form.cc)} ? 1 : 0)`, hi: "0" });
 
 // ---- control transfer ----
 
@@ -316,43 +388,53 @@ function target(e: Emitter, i: number): bigint {
   return o.target;
 }
 
-const jcc: Semantics = (e) => e.branch(condition(e.form.cc), target(e, 0));
+const jcc: Semantics = (e) => e.branch(e.cond(e.form.cc), target(e, 0));
 
-const jrcxz: Semantics = (e) => e.branch("(r[2] | r[3]) === 0", target(e, 0));
+const jrcxz: Semantics = (e) => {
+  const rcx = e.readGpr(e.gpr(1, 64));
+  e.branch(`(${rcx.lo} | ${rcx.hi}) === 0`, target(e, 0));
+};
 
 const jmp: Semantics = (e) => {
   if (e.op(0).kind === "rel") e.jumpTo(target(e, 0));
   else e.jump(e.read(0, 64));
 };
 
+/** Calls a hook (when one is set) with the state synced and rip at `to`; it may change registers. */
+function hook(e: Emitter, which: "onCall" | "onRet", call: string, to: Val): void {
+  e.emit(`if (H.hooks.${which} !== undefined) { ${e.syncCode()} r[32] = ${to.lo}; r[33] = ${to.hi}; ${call} ${RELOAD_MARK} }`);
+}
+
 const call: Semantics = (e) => {
   const dest = e.op(0).kind === "rel" ? constant(target(e, 0), 64) : e.read(0, 64);
   push(e, constant(e.next, 64), 64);
-  e.emit(`r[32] = ${dest.lo}; r[33] = ${dest.hi};`);
-  e.emit(`if (H.hooks.onCall !== undefined) H.call(${e.address}n, ${e.next}n);`);
+  hook(e, "onCall", `H.call(${e.address}n, ${e.next}n);`, dest);
   e.jump(dest);
 };
 
 const ret: Semantics = (e) => {
   const v = peek(e, 64);
   release(e, 8 + (e.insn.operands.length ? e.immediateNumber(0) : 0));
-  e.emit(`r[32] = ${v.lo}; r[33] = ${v.hi};`);
-  e.emit(`if (H.hooks.onRet !== undefined) H.ret(${e.address}n);`);
+  hook(e, "onRet", `H.ret(${e.address}n);`, v);
   e.jump(v);
 };
 
-const enter: Semantics = (e) => e.emit(`H.enter(${e.immediateNumber(0)}, ${e.immediateNumber(1)});`);
+const enter: Semantics = (e) => {
+  e.writesMemory = true;
+  e.callHelper(`H.enter(${e.immediateNumber(0)}, ${e.immediateNumber(1)});`, true);
+};
 
 const leave: Semantics = (e) => {
-  const v = e.memRead({ lo: e.let("r[10]"), hi: e.let("r[11]") }, 64, true);
-  e.emit(`{ const s = r[10] + 8; if (s > 4294967295) { r[8] = s - 4294967296; r[9] = (r[11] + 1) >>> 0; } else { r[8] = s; r[9] = r[11]; } }`);
-  e.emit(`r[10] = ${v.lo}; r[11] = ${v.hi};`);
+  const rbp = e.readGpr(e.gpr(5, 64));
+  const v = e.memRead(rbp, 64, true);
+  e.writeGpr(rsp(e), offset(e, rbp, 8));
+  e.writeGpr(e.gpr(5, 64), v);
 };
 
 /** Instructions that leave rip where a helper put it. */
 function transfer(call: (e: Emitter) => string): Semantics {
   return (e) => {
-    e.emit(call(e));
+    e.callHelper(call(e), true);
     e.jump({ lo: "r[32]", hi: "r[33]" });
   };
 }
@@ -361,25 +443,29 @@ function transfer(call: (e: Emitter) => string): Semantics {
 
 const nothing: Semantics = () => {};
 
-function privileged(what: string, then = ""): Semantics {
-  return (e) => e.emit(`C.privileged("${what}");${then}`);
+/** A helper that may fault or read the state; `writesRegisters` when it may change general registers. */
+function helper(code: string, writesRegisters = false): Semantics {
+  return (e) => e.callHelper(code, writesRegisters);
 }
 
 function flagOp(code: string): Semantics {
-  return (e) => e.emit(code);
+  return (e) => {
+    e.flagsToCpu();
+    e.emit(code);
+  };
 }
 
 function table(which: "gdtr" | "idtr", load: boolean): Semantics {
   return (e) => {
     const a = e.ea(0);
-    e.emit(load ? `H.loadTable("${which}", ${a.lo}, ${a.hi});` : `H.storeTable("${which}", ${a.lo}, ${a.hi});`);
     if (!load) e.writesMemory = true;
+    e.callHelper(load ? `H.loadTable("${which}", ${a.lo}, ${a.hi});` : `H.storeTable("${which}", ${a.lo}, ${a.hi});`, false);
   };
 }
 
 function loadSelector(field: "tr" | "ldtr", name: string): Semantics {
   return (e) => {
-    e.emit(`C.privileged("${name}");`);
+    e.callHelper(`C.privileged("${name}");`, false);
     const v = e.read(0, 16);
     e.emit(`C.${field} = ${v.lo};`);
   };
@@ -387,12 +473,14 @@ function loadSelector(field: "tr" | "ldtr", name: string): Semantics {
 
 function storeSelector(field: "tr" | "ldtr", name: string): Semantics {
   return (e) => {
-    e.emit(`H.checkUmip("${name}");`);
+    e.callHelper(`H.checkUmip("${name}");`, false);
     const o = e.op(0);
     // A 32-bit register destination gets the selector zero-extended into its low half and
     // keeps its upper half: what this CPU does (the general zero-extension rule does not apply).
-    if (o.kind === "reg" && o.reg.cls === "gpr32") e.emit(`r[${2 * o.reg.num}] = C.${field};`);
-    else e.write(0, { lo: `C.${field}`, hi: "0" }, e.isMemory(0) ? 16 : e.bits(0));
+    if (o.kind === "reg" && o.reg.cls === "gpr32") {
+      const full = e.gpr(o.reg.num, 64);
+      e.writeGpr(full, { lo: `C.${field}`, hi: e.readGpr(full).hi });
+    } else e.write(0, { lo: `C.${field}`, hi: "0" }, e.isMemory(0) ? 16 : e.bits(0));
   };
 }
 
@@ -407,10 +495,11 @@ function moveSpecial(kind: "Control" | "Debug"): Semantics {
   return (e) => {
     const from = e.op(0).kind === "reg" && (special(e, 0).cls === "cr" || special(e, 0).cls === "dr");
     if (from) {
-      e.write(1, { lo: e.let(`H.read${kind}(${special(e, 0).num})`), hi: e.let("C.hi") });
+      e.sync();
+      e.write(1, helperResult(e, `H.read${kind}(${special(e, 0).num})`, true));
     } else {
       const v = e.read(0);
-      e.emit(`H.write${kind}(${special(e, 1).num}, ${v.lo}, ${v.hi});`);
+      e.callHelper(`H.write${kind}(${special(e, 1).num}, ${v.lo}, ${v.hi});`, false);
     }
   };
 }
@@ -419,7 +508,7 @@ function string(kind: "movs" | "stos" | "lods"): Semantics {
   return (e) => {
     const seg = e.insn.prefixes.seg?.name;
     e.writesMemory = kind !== "lods";
-    e.emit(`H.string("${kind}", ${e.size / 8}, ${e.insn.prefixes.rep !== undefined}, ${seg === "fs" ? 0 : seg === "gs" ? 2 : -1});`);
+    e.callHelper(`H.string("${kind}", ${e.size / 8}, ${e.insn.prefixes.rep !== undefined}, ${seg === "fs" ? 0 : seg === "gs" ? 2 : -1});`, true);
   };
 }
 
@@ -429,22 +518,29 @@ const cmpxchg: Semantics = (e) => {
   const src = e.read(0);
   const accReg = e.gpr(0, s);
   const acc = e.bind(e.readGpr(accReg));
-  e.emit(s === 64 ? `C.sub64(${acc.lo}, ${acc.hi}, ${d.lo}, ${d.hi}, 0);` : `C.sub(${s}, ${acc.lo}, ${d.lo}, 0);`);
-  e.emit("if (C.fl & 64) {");
-  e.write(1, src);
-  e.emit("} else {");
-  // A memory destination is stored back unchanged (the locked cycle always writes); a
-  // register destination keeps its value, upper half included (as this CPU does).
-  if (e.isMemory(1)) e.write(1, d);
-  e.writeGpr(accReg, d);
-  e.emit("}");
+  const res = arithmetic(e, "sub", acc, d, "0");
+  const equal = e.let(s === 64 ? `${acc.lo} === ${d.lo} && ${acc.hi} === ${d.hi}` : `${acc.lo} === ${d.lo}`);
+  if (e.isMemory(1)) {
+    // The locked cycle always writes: the source when equal, else the old value back.
+    e.write(1, { lo: e.let(`${equal} ? ${src.lo} : ${d.lo}`), hi: s === 64 ? e.let(`${equal} ? ${src.hi} : ${d.hi}`) : "0" });
+    e.emit(`if (!${equal}) {`);
+    e.writeGpr(accReg, d);
+    e.emit("}");
+  } else {
+    // A register destination that does not match keeps its value, upper half included (as this CPU does).
+    e.emit(`if (${equal}) {`);
+    e.write(1, src);
+    e.emit("} else {");
+    e.writeGpr(accReg, d);
+    e.emit("}");
+  }
+  e.setFlags(FLAGS_SUB, acc, d, "0", res);
 };
 
 const xadd: Semantics = (e) => {
-  const s = e.size;
   const d = e.readModify(1);
   const src = e.read(0);
-  const sum = s <= 32 ? { lo: e.let(`C.add(${s}, ${d.lo}, ${src.lo}, 0)`), hi: "0" } : { lo: e.let(`C.add64(${d.lo}, ${d.hi}, ${src.lo}, ${src.hi}, 0)`), hi: e.let("C.hi") };
+  const sum = arithmetic(e, "add", d, src, "0");
   if (e.isMemory(1)) {
     e.write(1, sum);
     e.write(0, d);
@@ -452,13 +548,14 @@ const xadd: Semantics = (e) => {
     e.write(0, d);
     e.write(1, sum);
   }
+  e.setFlags(FLAGS_ADD, d, src, "0", sum);
 };
 
 function cmpxchgWide(bytes: number): Semantics {
   return (e) => {
     const a = e.ea(0);
     e.writesMemory = true;
-    e.emit(`H.cmpxchgWide(${a.lo}, ${a.hi}, ${bytes});`);
+    e.callHelper(`H.cmpxchgWide(${a.lo}, ${a.hi}, ${bytes});`, true);
   };
 }
 
@@ -497,7 +594,7 @@ export const SEMANTICS: Readonly<Record<string, Semantics>> = {
   bsr: bitScan(false),
   popcnt: (e) => {
     const v = e.read(0);
-    e.write(1, { lo: e.let(`H.popcnt(${v.lo}, ${v.hi})`), hi: "0" });
+    e.write(1, { lo: flagHelper(e, `H.popcnt(${v.lo}, ${v.hi})`), hi: "0" });
   },
   lzcnt: countBits(true),
   tzcnt: countBits(false),
@@ -531,25 +628,26 @@ export const SEMANTICS: Readonly<Record<string, Semantics>> = {
   syscall: transfer((e) => `H.syscall(${Number(e.next & 0xffffffffn)}, ${Number(e.next >> 32n)});`),
   sysret: transfer((e) => `H.sysret(${e.size});`),
   iret: transfer((e) => `H.iret(${e.size});`),
-  cli: flagOp("H.setInterruptFlag(false);"),
-  sti: flagOp("H.setInterruptFlag(true);"),
+  cli: helper("H.setInterruptFlag(false);"),
+  sti: helper("H.setInterruptFlag(true);"),
   hlt: (e) => {
-    e.emit("H.halt();");
-    e.jumpTo(e.next);
+    // Always back to the run loop, which stops while the CPU is halted.
+    e.callHelper("H.halt();", false);
+    e.jump(constant(e.next, 64));
   },
   pause: nothing,
-  cpuid: flagOp("H.cpuid();"),
-  rdtsc: flagOp("H.rdtsc();"),
-  rdmsr: flagOp("H.readMsr();"),
-  wrmsr: flagOp("H.writeMsr();"),
-  rdpmc: flagOp("H.rdpmc();"),
-  wbinvd: privileged("wbinvd"),
+  cpuid: helper("H.cpuid();", true),
+  rdtsc: helper("H.rdtsc();", true),
+  rdmsr: helper("H.readMsr();", true),
+  wrmsr: helper("H.writeMsr();"),
+  rdpmc: helper("H.rdpmc();", true),
+  wbinvd: helper('C.privileged("wbinvd");'),
   // No TLB is modelled: invlpg is a privileged no-op that does not touch its operand.
-  invlpg: privileged("invlpg"),
-  swapgs: flagOp("H.swapgs();"),
-  clac: flagOp("H.setAlignmentCheck(false);"),
-  stac: flagOp("H.setAlignmentCheck(true);"),
-  clts: privileged("clts", " C.cr0 &= ~8n;"),
+  invlpg: helper('C.privileged("invlpg");'),
+  swapgs: helper("H.swapgs();"),
+  clac: helper("H.setAlignmentCheck(false);"),
+  stac: helper("H.setAlignmentCheck(true);"),
+  clts: helper('C.privileged("clts"); C.cr0 &= ~8n;'),
   lgdt: table("gdtr", true),
   sgdt: table("gdtr", false),
   lidt: table("idtr", true),
@@ -564,8 +662,9 @@ export const SEMANTICS: Readonly<Record<string, Semantics>> = {
   clc: flagOp("C.fl &= ~1;"),
   stc: flagOp("C.fl |= 1;"),
   cmc: flagOp("C.fl ^= 1;"),
-  cld: flagOp("C.fl &= ~1024;"),
-  std: flagOp("C.fl |= 1024;"),
+  // DF is no arithmetic flag: lazy flags never touch it.
+  cld: (e) => e.emit("C.fl &= ~1024;"),
+  std: (e) => e.emit("C.fl |= 1024;"),
   endbr64: nothing,
   movs: string("movs"),
   stos: string("stos"),

@@ -16,7 +16,7 @@ import {
   sameConvention,
   thunkSaves,
 } from "../pvop/abi.js";
-import { FLAGS } from "../x86/effects.js";
+import { FLAGS, SINGLE_BIT_FLAGS } from "../x86/flags.js";
 import { registerByName, type Register } from "../x86/registers.js";
 import type * as A from "./ast.js";
 import { assembleRange, checkBody, checkNotEmpty, type BodySymbol, type Substitution } from "./body.js";
@@ -831,7 +831,7 @@ class Checker {
       }
       const mask = (FLAGS as Record<string, number>)[loc.field.text];
       if (mask === undefined || loc.field.text === "IOPL") {
-        this.err(CODES.unknownFlag, `unknown flag 'rflags.${loc.field.text}' (known: ${SETTABLE_FLAGS.join(", ")})`, file, loc.field.span);
+        this.err(CODES.unknownFlag, `unknown flag 'rflags.${loc.field.text}' (known: ${SINGLE_BIT_FLAGS.join(", ")})`, file, loc.field.span);
         return undefined;
       }
       return { kind: "flag", flag: loc.field.text, mask };
@@ -884,7 +884,6 @@ class Checker {
 const CALLEE_CLOBBERS_ALL: M.ModelConvention = { ...CONVENTION_C, name: "asm", builtin: true };
 
 const MEMORY_TYPES: Record<string, 1 | 2 | 4 | 8> = { u8: 1, u16: 2, u32: 4, u64: 8 };
-const SETTABLE_FLAGS = Object.keys(FLAGS).filter((f) => f !== "IOPL");
 
 function locationKey(l: M.Location): string {
   switch (l.kind) {

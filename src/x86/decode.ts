@@ -8,7 +8,7 @@
  * A decoded instruction records what re-encoding needs: the legacy prefix bytes in order, the
  * REX byte as written, a displacement wider than needed and a SIB byte no register needs.
  */
-import type { Instruction, MemoryOperand, Operand, Prefixes } from "./instruction.js";
+import type { Instruction, MemoryOperand, Operand, Prefixes, RegisterOperand } from "./instruction.js";
 import { gpr, registerByName, registerOf, type Register } from "./registers.js";
 import { FORMS, type Form } from "./table.js";
 
@@ -41,7 +41,19 @@ interface Plan {
   readonly immBytes: readonly number[];
   /** Immediates sign-extended to the operand size (sI, and Iz of a 64-bit operation). */
   readonly immSigned: readonly boolean[];
-  readonly fixed: readonly (Register | undefined)[];
+  readonly fixed: readonly (RegisterOperand | undefined)[];
+  /** The index of the ModRM register-or-memory operand (E, M, R), or -1. */
+  readonly rmIndex: number;
+  /** A branch: its one immediate is the displacement. */
+  readonly relative: boolean;
+  /** A branch with a rel32 displacement. */
+  readonly relative32: boolean;
+  /** Has a 64-bit absolute address (movabs). */
+  readonly moffs: boolean;
+  /** The opcode has more than one byte (0f ...). */
+  readonly twoByte: boolean;
+  /** The ModRM byte holds operands (it is not a fixed byte like 0f 01 d9's). */
+  readonly modrmOperands: boolean;
 }
 
 /** Plans by effective operand size: [16, 32, 64]. */
@@ -77,11 +89,29 @@ const MANDATORY_INDEX = new Map([
   [0xf3, 3],
 ]);
 
+/**
+ * Register operands are shared, one per register, and small numbers are BigInts made once:
+ * a listing decodes hundreds of thousands of instructions, and their garbage was a good part
+ * of its time. (Not frozen: frozen objects have other hidden classes than the operands and
+ * prefixes made per instruction, and every reader of them would see both.)
+ */
+const registerOperands = new Map<Register, RegisterOperand>();
+function registerOperand(reg: Register): RegisterOperand {
+  let operand = registerOperands.get(reg);
+  if (!operand) registerOperands.set(reg, (operand = { kind: "reg", reg }));
+  return operand;
+}
+const SMALL_MIN = -128;
+const SMALL_MAX = 255;
+const SMALL_BIGINTS = Array.from({ length: SMALL_MAX - SMALL_MIN + 1 }, (_, i) => BigInt(i + SMALL_MIN));
+/** BigInt(n) for an integer n, allocating only outside imm8/disp8 range. */
+const bigintOf = (n: number): bigint => (n >= SMALL_MIN && n <= SMALL_MAX ? SMALL_BIGINTS[n - SMALL_MIN]! : BigInt(n));
+
 function planOf(form: Form): Plan {
   const kinds: number[] = [];
   const bits: number[] = [];
   const immSigned: boolean[] = [];
-  const fixed: (Register | undefined)[] = [];
+  const fixed: (RegisterOperand | undefined)[] = [];
   for (const o of form.operands) {
     let kind: number;
     let width = 0;
@@ -129,9 +159,24 @@ function planOf(form: Form): Plan {
     }
     kinds.push(kind);
     bits.push(width);
-    fixed.push(reg);
+    fixed.push(reg && registerOperand(reg));
   }
-  return { form, kinds, bits, immBytes: form.immediates.map((b) => b / 8), immSigned, fixed };
+  const immBytes = form.immediates.map((b) => b / 8);
+  const relative = kinds.includes(K_REL);
+  return {
+    form,
+    kinds,
+    bits,
+    immBytes,
+    immSigned,
+    fixed,
+    rmIndex: kinds.indexOf(K_RM),
+    relative,
+    relative32: relative && immBytes.includes(4),
+    moffs: kinds.includes(K_MOFFS),
+    twoByte: form.opcode.length > 1,
+    modrmOperands: form.modrm.kind !== "fixed",
+  };
 }
 
 /** True when `form` is what the CPU executes at effective operand size `osz`. */
@@ -164,19 +209,17 @@ function buildSlot(b: SlotBuilder, plans: Map<Form, Plan>): Slot {
   const modrmForms = b.fixed.size > 0 || b.r.length > 0 || b.digit.some((d) => d.length > 0);
   let byModrm: (BySize | undefined)[] | undefined;
   if (modrmForms) {
-    byModrm = [];
-    const cache = new Map<string, BySize | undefined>();
-    for (let m = 0; m < 256; m++) {
-      const mod = m >> 6;
-      let forms = b.fixed.get(m);
-      if (!forms) {
-        forms = b.digit[(m >> 3) & 7]!.filter((f) => modFits(f, mod));
-        if (forms.length === 0) forms = b.r.filter((f) => modFits(f, mod));
-      }
-      const key = forms.map((f) => f.id).join(",");
-      if (!cache.has(key)) cache.set(key, bySize(forms, plans));
-      byModrm.push(cache.get(key));
-    }
+    // Apart from fixed ModRM bytes, the forms depend only on the reg field and on whether mod
+    // is 3: sixteen cases, not 256 (building the trie is part of every CLI start).
+    const byRegAndMod = Array.from({ length: 16 }, (_, i) => {
+      const mod = i & 1 ? 3 : 0;
+      let forms = b.digit[i >> 1]!.filter((f) => modFits(f, mod));
+      if (forms.length === 0) forms = b.r.filter((f) => modFits(f, mod));
+      return bySize(forms, plans);
+    });
+    byModrm = new Array(256);
+    for (let m = 0; m < 256; m++) byModrm[m] = byRegAndMod[((m >> 2) & 14) | (m >> 6 === 3 ? 1 : 0)];
+    for (const [m, forms] of b.fixed) byModrm[m] = bySize(forms, plans);
   }
   return { byModrm, plain: bySize(b.plain, plans), plusReg: bySize(b.plusReg, plans) };
 }
@@ -246,16 +289,29 @@ SEGMENT_OF_PREFIX[0x64] = registerByName("fs");
 SEGMENT_OF_PREFIX[0x65] = registerByName("gs");
 
 const regsOf = (bits: 8 | 16 | 32 | 64, rex: boolean) => Array.from({ length: 16 }, (_, n) => gpr(bits, n, rex));
-/** General registers by width and number; 8-bit numbers 4-7 are ah-bh without REX. */
-const GPR: Record<number, readonly Register[]> = { 16: regsOf(16, true), 32: regsOf(32, true), 64: regsOf(64, true) };
-const GPR8_REX = regsOf(8, true);
-const GPR8_LEGACY = regsOf(8, false);
-const CONTROL = Array.from({ length: 16 }, (_, n) => registerOf("cr", n));
-const DEBUG = Array.from({ length: 8 }, (_, n) => registerOf("dr", n));
+/** Address registers by number, 64-bit and (with 67) 32-bit. */
+const ADDRESS64 = regsOf(64, true);
+const ADDRESS32 = regsOf(32, true);
+const operandsOf = (regs: readonly Register[]) => regs.map(registerOperand);
+/** General register operands by width and number; 8-bit numbers 4-7 are ah-bh without REX. */
+const GPR: Record<number, readonly RegisterOperand[]> = { 16: operandsOf(regsOf(16, true)), 32: operandsOf(ADDRESS32), 64: operandsOf(ADDRESS64) };
+const GPR8_REX = operandsOf(regsOf(8, true));
+const GPR8_LEGACY = operandsOf(regsOf(8, false));
+/** Control and debug register operands by number. */
+const CONTROL = Array.from({ length: 16 }, (_, n) => registerOperand(registerOf("cr", n)));
+const DEBUG = Array.from({ length: 8 }, (_, n) => registerOperand(registerOf("dr", n)));
 const RIP = registerByName("rip")!;
 const EIP = registerByName("eip")!;
+const MAX_ADDRESS = (1n << 64n) - 1n;
 
-const NO_PREFIXES: Prefixes = Object.freeze({});
+const NO_PREFIXES = prefixesOf(undefined, undefined, undefined, 0, 0, undefined);
+/** The prefixes of an instruction whose only prefix is a REX byte, by that byte's low bits. */
+const REX_ONLY: readonly Prefixes[] = Array.from({ length: 16 }, (_, bits) => prefixesOf(undefined, undefined, undefined, 0, 0x40 | bits, undefined));
+
+/** Prefixes in one shape whatever is set, so that readers see one kind of object. */
+function prefixesOf(lock: true | undefined, rep: Prefixes["rep"], seg: Register | undefined, data16: number, rex: number, legacy: readonly number[] | undefined): Prefixes {
+  return { lock, rep, seg, data16: data16 || undefined, rex: rex || undefined, legacy };
+}
 
 const bad = (reason: string): DecodeResult => ({ ok: false, length: 1, reason });
 const TRUNCATED = "truncated instruction";
@@ -279,8 +335,8 @@ function readValue(bytes: Uint8Array, p: number, size: number, signed: boolean):
     return signed ? BigInt.asIntN(64, v) : v;
   }
   const s = readSigned(bytes, p, size);
-  if (signed) return BigInt(s);
-  return BigInt(size === 4 ? s >>> 0 : s & ((1 << (size * 8)) - 1));
+  if (signed) return bigintOf(s);
+  return bigintOf(size === 4 ? s >>> 0 : s & ((1 << (size * 8)) - 1));
 }
 
 /**
@@ -290,7 +346,6 @@ function readValue(bytes: Uint8Array, p: number, size: number, signed: boolean):
 export function decode(bytes: Uint8Array, offset: number, address: bigint): DecodeResult {
   const end = Math.min(bytes.length, offset + MAX_LENGTH);
   let p = offset;
-  let legacy: number[] | undefined;
   let has66 = false;
   let has67 = false;
   let lock = false;
@@ -305,7 +360,6 @@ export function decode(bytes: Uint8Array, offset: number, address: bigint): Deco
     b = bytes[p]!;
     const kind = PREFIX_KIND[b]!;
     if (kind === P_NONE) break;
-    (legacy ??= []).push(b);
     if (kind === P_OPSIZE) {
       if (has66) data16++;
       has66 = true;
@@ -318,6 +372,7 @@ export function decode(bytes: Uint8Array, offset: number, address: bigint): Deco
     }
     p++;
   }
+  const legacy = p > offset ? copyBytes(bytes, offset, p) : undefined;
   let rex = 0;
   if ((b & 0xf0) === 0x40) {
     rex = b;
@@ -359,10 +414,10 @@ export function decode(bytes: Uint8Array, offset: number, address: bigint): Deco
   const form = plan.form;
   // Before a two-byte opcode f2/f3 select other instructions (f3 0f 09 is wbnoinvd, f3 0f ae
   // rdfsbase...); only the rel32 branches take them as plain (bnd) prefixes.
-  if (lastRep !== 0 && mandatory === 0 && form.opcode.length > 1 && !plan.kinds.includes(K_REL)) return bad("f2/f3 before a two-byte opcode");
+  if (lastRep !== 0 && mandatory === 0 && plan.twoByte && !plan.relative) return bad("f2/f3 before a two-byte opcode");
   // Likewise 66 where it does not select the operand size (66 0f ae f0 is tpause, not mfence).
-  if (has66 && mandatory === 0 && form.opcode.length > 1 && sizeFree(form)) return bad("66 before a two-byte opcode it does not size");
-  if (has66 && plan.kinds.includes(K_REL) && plan.immBytes.includes(4)) return bad("66 before a rel32 branch (rel16)");
+  if (has66 && mandatory === 0 && plan.twoByte && sizeFree(form)) return bad("66 before a two-byte opcode it does not size");
+  if (has66 && plan.relative32) return bad("66 before a rel32 branch (rel16)");
   // REX.W overrides 66, but whether objdump then names the 66 depends on the opcode.
   if (has66 && rex & 8 && !sizeFree(form) && mandatory !== 0x66) return bad("66 with REX.W");
   if (has67 && form.mnemonic === "jrcxz") return bad("jecxz (67 e3) is not in the table");
@@ -370,19 +425,19 @@ export function decode(bytes: Uint8Array, offset: number, address: bigint): Deco
   // ModRM operand.
   let rmOperand: Operand | undefined;
   let mem: MemoryOperand | undefined;
-  if (modrm >= 0 && form.modrm.kind !== "fixed") {
+  if (modrm >= 0 && plan.modrmOperands) {
     const mod = modrm >> 6;
     const rmField = (modrm & 7) | ((rex & 1) << 3);
-    const rmIndex = plan.kinds.indexOf(K_RM);
+    const rmIndex = plan.rmIndex;
     if (mod === 3) {
-      if (rmIndex >= 0) rmOperand = { kind: "reg", reg: generalRegister(plan.bits[rmIndex]!, rmField, rex) };
+      if (rmIndex >= 0) rmOperand = generalOperand(plan.bits[rmIndex]!, rmField, rex);
     } else {
       let base: Register | undefined;
       let index: Register | undefined;
       let scale: 1 | 2 | 4 | 8 = 1;
       let sib = false;
       let dispSize = mod === 1 ? 1 : mod === 2 ? 4 : 0;
-      const addrRegs = GPR[has67 ? 32 : 64]!;
+      const addrRegs = has67 ? ADDRESS32 : ADDRESS64;
       if ((modrm & 7) === 4) {
         if (p >= end) return bad(TRUNCATED);
         const s = bytes[p++]!;
@@ -402,26 +457,27 @@ export function decode(bytes: Uint8Array, offset: number, address: bigint): Deco
       p += dispSize;
       const seg = activeSeg;
       const dispBits = dispSize === 0 || base === undefined || base === RIP || base === EIP || dispSize === shortestDisp(disp, base) ? undefined : dispSize === 1 ? 8 : 32;
-      mem = { kind: "mem", seg, base, index, scale, disp: BigInt(disp), dispBits, sib: sib || undefined };
+      mem = { kind: "mem", seg, base, index, scale, disp: bigintOf(disp), dispBits, sib: sib || undefined };
       rmOperand = mem;
     }
-    if (!rmOperand && plan.kinds.indexOf(K_RM) >= 0) return bad("unknown opcode");
+    if (!rmOperand && rmIndex >= 0) return bad("unknown opcode");
   }
 
-  // Immediates and branch displacements, in encoding order.
+  // Immediates and branch displacements, in encoding order (a branch has only its displacement).
   let imm0 = 0n;
   let imm1 = 0n;
+  let branchDisp = 0;
   let moffs = 0n;
   const immBytes = plan.immBytes;
   for (let i = 0; i < immBytes.length; i++) {
     const size = immBytes[i]!;
     if (p + size > end) return bad(TRUNCATED);
-    const v = readValue(bytes, p, size, plan.immSigned[i]!);
-    if (i === 0) imm0 = v;
-    else imm1 = v;
+    if (plan.relative) branchDisp = readSigned(bytes, p, size);
+    else if (i === 0) imm0 = readValue(bytes, p, size, plan.immSigned[i]!);
+    else imm1 = readValue(bytes, p, size, plan.immSigned[i]!);
     p += size;
   }
-  if (plan.kinds.includes(K_MOFFS)) {
+  if (plan.moffs) {
     if (has67) return bad("32-bit absolute address (addr32 movabs)");
     if (p + 8 > end) return bad(TRUNCATED);
     moffs = readValue(bytes, p, 8, false);
@@ -430,66 +486,61 @@ export function decode(bytes: Uint8Array, offset: number, address: bigint): Deco
   const length = p - offset;
 
   // Operands in AT&T order; the k-th immediate operand takes the k-th encoded immediate.
-  const operands: Operand[] = [];
+  const operands: Operand[] = new Array(plan.kinds.length); // exactly as long as needed (see copyBytes)
   const regField = modrm >= 0 ? ((modrm >> 3) & 7) | ((rex & 4) << 1) : 0;
   let immCount = 0;
   for (let i = 0; i < plan.kinds.length; i++) {
     switch (plan.kinds[i]) {
       case K_REG:
-        operands.push({ kind: "reg", reg: generalRegister(plan.bits[i]!, regField, rex) });
+        operands[i] = generalOperand(plan.bits[i]!, regField, rex);
         break;
       case K_RM:
-        operands.push(rmOperand!);
+        operands[i] = rmOperand!;
         break;
       case K_OPREG:
-        operands.push({ kind: "reg", reg: generalRegister(plan.bits[i]!, (b & 7) | ((rex & 1) << 3), rex) });
+        operands[i] = generalOperand(plan.bits[i]!, (b & 7) | ((rex & 1) << 3), rex);
         break;
       case K_FIXED:
-        operands.push({ kind: "reg", reg: plan.fixed[i]! });
+        operands[i] = plan.fixed[i]!;
         break;
       case K_IMM:
-        operands.push({ kind: "imm", value: immCount++ === 0 ? imm0 : imm1 });
+        operands[i] = { kind: "imm", value: immCount++ === 0 ? imm0 : imm1 };
         break;
       case K_REL: {
-        const disp = immCount++ === 0 ? imm0 : imm1;
-        operands.push({ kind: "rel", target: BigInt.asUintN(64, address + BigInt(length) + disp) });
+        let target = address + BigInt(length + branchDisp);
+        if (target < 0n || target > MAX_ADDRESS) target = BigInt.asUintN(64, target);
+        operands[i] = { kind: "rel", target };
         break;
       }
       case K_MOFFS: {
         mem = { kind: "mem", seg: activeSeg, base: undefined, index: undefined, scale: 1, disp: moffs, dispBits: undefined, sib: undefined };
-        operands.push(mem);
+        operands[i] = mem;
         break;
       }
       case K_CREG:
-        operands.push({ kind: "reg", reg: CONTROL[regField]! });
+        operands[i] = CONTROL[regField]!;
         break;
       case K_DREG: {
-        const reg = DEBUG[regField];
-        if (!reg) return bad("no debug register above db7");
-        operands.push({ kind: "reg", reg });
+        const operand = DEBUG[regField];
+        if (!operand) return bad("no debug register above db7");
+        operands[i] = operand;
         break;
       }
       case K_ONE:
-        operands.push({ kind: "imm", value: 1n });
+        operands[i] = { kind: "imm", value: 1n };
         break;
     }
   }
 
   let prefixes = NO_PREFIXES;
-  if (legacy || rex) {
+  if (!legacy && rex) prefixes = REX_ONLY[rex & 0xf]!;
+  else if (legacy) {
     // A segment prefix that does not reach a memory operand stays a prefix (string
     // instructions take fs/gs from here).
     const segWord = lastSeg !== 0 && !mem?.seg ? (activeSeg ?? SEGMENT_OF_PREFIX[lastSeg]) : undefined;
     const unusedOpsize = has66 && !form.opsizePrefix && mandatory !== 0x66 ? 1 : 0;
     const rep = lastRep === 0 || lastRep === mandatory ? undefined : lastRep === 0xf3 ? "rep" : "repne";
-    prefixes = {
-      lock: lock || undefined,
-      rep,
-      seg: segWord,
-      data16: data16 + unusedOpsize || undefined,
-      rex: rex || undefined,
-      legacy,
-    };
+    prefixes = prefixesOf(lock || undefined, rep, segWord, data16 + unusedOpsize, rex, legacy);
   }
   return { ok: true, instruction: { form, operands, prefixes }, length };
 }
@@ -500,7 +551,14 @@ function shortestDisp(disp: number, base: Register): number {
   return disp >= -128 && disp <= 127 ? 1 : 4;
 }
 
-function generalRegister(bits: number, num: number, rex: number): Register {
+/** bytes[start, end) as an array of exactly that length (one that grows by push reserves room for 17). */
+function copyBytes(bytes: Uint8Array, start: number, end: number): number[] {
+  const copy: number[] = new Array(end - start);
+  for (let i = start; i < end; i++) copy[i - start] = bytes[i]!;
+  return copy;
+}
+
+function generalOperand(bits: number, num: number, rex: number): RegisterOperand {
   if (bits === 8) return (rex ? GPR8_REX : GPR8_LEGACY)[num]!;
   return GPR[bits === 0 ? 64 : bits]![num]!;
 }

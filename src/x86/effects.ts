@@ -8,31 +8,11 @@
  * Width rules are the CPU's: writing a 32-bit register zero-extends into the full 64-bit
  * register; writing an 8- or 16-bit register merges into it, keeping the other bits.
  */
+import { ARITHMETIC_FLAGS, FLAGS } from "./flags.js";
 import type { Instruction, MemoryOperand, Operand } from "./instruction.js";
 import { fullRegister, gpr, isGpr, registerByName, type Register } from "./registers.js";
 import type { Form } from "./table.js";
 
-/** RFLAGS bits. */
-export const FLAGS = {
-  CF: 1 << 0,
-  PF: 1 << 2,
-  AF: 1 << 4,
-  ZF: 1 << 6,
-  SF: 1 << 7,
-  TF: 1 << 8,
-  IF: 1 << 9,
-  DF: 1 << 10,
-  OF: 1 << 11,
-  IOPL: 3 << 12,
-  NT: 1 << 14,
-  RF: 1 << 16,
-  AC: 1 << 18,
-} as const;
-
-export type FlagName = keyof typeof FLAGS;
-
-/** The six status flags arithmetic sets: what every convention lets a callee clobber. */
-export const ARITHMETIC_FLAGS = FLAGS.CF | FLAGS.PF | FLAGS.AF | FLAGS.ZF | FLAGS.SF | FLAGS.OF;
 /** Everything popf can change in 64-bit mode at CPL 0 (VM and VIF excepted). */
 const POPF_FLAGS = ARITHMETIC_FLAGS | FLAGS.TF | FLAGS.IF | FLAGS.DF | FLAGS.IOPL | FLAGS.NT | FLAGS.AC;
 

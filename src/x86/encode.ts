@@ -15,9 +15,14 @@
  *
  * Fields whose value is not known (a symbol) are left zero and described by a Fixup; the
  * assembler turns fixups into relocations or patches them after layout.
+ *
+ * The encoder works on operands in flat, reusable slots (OperandSlot) rather than on Operand
+ * objects: the assembler's matcher fills the slots directly and encodes a large file without
+ * allocating anything per instruction. `encodeInstruction` copies an Instruction into slots.
  */
-import type { Instruction, MemoryOperand, Operand, SymbolRef } from "./instruction.js";
+import type { Instruction, Operand, Prefixes, SymbolRef } from "./instruction.js";
 import type { Register } from "./registers.js";
+import { FORMS, type Form } from "./table.js";
 
 export type FixupKind = "pcrel" | "signed" | "unsigned";
 
@@ -56,38 +61,154 @@ export function isEncodeError<T extends object>(x: T | EncodeError): x is Encode
   return "error" in x;
 }
 
+export const enum SlotKind {
+  Register,
+  Immediate,
+  Memory,
+  /** A branch target. */
+  Relative,
+}
+
+/**
+ * One operand in flat fields. A value (immediate, displacement, branch target, or the addend of
+ * a symbol) is the signed 64-bit number `value` when a number holds it exactly, else `wide`.
+ */
+export class OperandSlot {
+  kind = SlotKind.Register;
+  /** The register of a register operand. */
+  reg: Register | undefined = undefined;
+  seg: Register | undefined = undefined;
+  base: Register | undefined = undefined;
+  index: Register | undefined = undefined;
+  scale: 1 | 2 | 4 | 8 = 1;
+  value = 0;
+  wide: bigint | undefined = undefined;
+  /**
+   * The symbol whose value the field awaits (left zero, with a fixup), as a number the caller
+   * gives meaning to (the assembler's symbol id); -1 when the value is a constant.
+   */
+  symbol = -1;
+  /** Memory: a displacement width other than the shortest (decoded instructions, NOP fill). */
+  dispBits: 0 | 8 | 32 = 0;
+  /** Memory: a SIB byte no register needs (decoded instructions). */
+  sib = false;
+
+  /** Empties the slot for a new operand of `kind`. */
+  reset(kind: SlotKind): void {
+    this.kind = kind;
+    this.reg = this.seg = this.base = this.index = undefined;
+    this.scale = 1;
+    this.value = 0;
+    this.wide = undefined;
+    this.symbol = -1;
+    this.dispBits = 0;
+    this.sib = false;
+  }
+
+  /** Sets the value from a BigInt, read modulo 2^64. */
+  setValue(v: bigint): void {
+    const signed = BigInt.asIntN(64, v);
+    this.value = Number(signed);
+    this.wide = Number.isSafeInteger(this.value) ? undefined : signed;
+  }
+
+  /** The value as a signed 64-bit BigInt. */
+  bigValue(): bigint {
+    return this.wide ?? BigInt(this.value);
+  }
+}
+
+/** The most operands a form has. */
+export const MAX_OPERANDS = Math.max(...FORMS.map((f) => f.operands.length));
+
+/** Prefixes of an instruction that has none written. */
+export const NO_PREFIXES: Prefixes = Object.freeze({});
+
+/** A form and its operands in slots: what the encoder encodes. */
+export class EncodeInput {
+  form: Form = FORMS[0]!;
+  prefixes: Prefixes = NO_PREFIXES;
+
+  constructor(readonly slots: readonly OperandSlot[] = Array.from({ length: MAX_OPERANDS }, () => new OperandSlot())) {}
+}
+
+/** The fixups of one encoding, by index in parallel arrays; reused from one encoding to the next. */
+export class FixupList {
+  count = 0;
+  readonly offset: number[] = [];
+  readonly size: (1 | 2 | 4 | 8)[] = [];
+  readonly kind: FixupKind[] = [];
+  /** Index of the operand (slot) whose symbol and value the field holds. */
+  readonly operand: number[] = [];
+  readonly branch: boolean[] = [];
+  /** Added to the operand's value to make the addend: minus the distance to the end of the instruction for pc-relative fields. */
+  readonly adjust: number[] = [];
+
+  add(offset: number, size: 1 | 2 | 4 | 8, kind: FixupKind, operand: number, branch: boolean, adjust: number): void {
+    const k = this.count++;
+    this.offset[k] = offset;
+    this.size[k] = size;
+    this.kind[k] = kind;
+    this.operand[k] = operand;
+    this.branch[k] = branch;
+    this.adjust[k] = adjust;
+  }
+}
+
 const SS = 2;
 const DS = 3;
 const SEGMENT_PREFIX = [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65];
 
-const fitsInt8 = (v: bigint) => v >= -128n && v <= 127n;
-const fitsInt32 = (v: bigint) => v >= -0x80000000n && v <= 0x7fffffffn;
+const fitsInt8 = (v: number) => v >= -128 && v <= 127;
+const fitsInt32 = (v: number) => v >= -0x80000000 && v <= 0x7fffffff;
+const TWO_32 = 0x100000000;
 
-/** Reusable output buffer: encoding writes here, callers copy out what they keep. */
-class Sink {
+/** An output buffer: encoding writes here, callers copy out what they keep. */
+export class Sink {
   buf = new Uint8Array(32);
   len = 0;
+
   byte(b: number): void {
     this.buf[this.len++] = b;
   }
-  le(v: bigint, size: number): void {
-    let x = BigInt.asUintN(size * 8, v);
-    if (size <= 4) {
-      let n = Number(x);
-      for (let i = 0; i < size; i++) {
-        this.buf[this.len++] = n & 0xff;
-        n = Math.floor(n / 256);
-      }
-      return;
+
+  /** The low `size` bytes of a safe integer, little-endian. */
+  number(v: number, size: number): void {
+    let lo = v >>> 0;
+    for (let i = 0; i < size && i < 4; i++) {
+      this.buf[this.len++] = lo & 0xff;
+      lo >>>= 8;
     }
+    if (size <= 4) return;
+    let hi = Math.floor(v / TWO_32) >>> 0;
+    for (let i = 4; i < size; i++) {
+      this.buf[this.len++] = hi & 0xff;
+      hi >>>= 8;
+    }
+  }
+
+  bigint(v: bigint, size: number): void {
+    let x = BigInt.asUintN(size * 8, v);
     for (let i = 0; i < size; i++) {
       this.buf[this.len++] = Number(x & 0xffn);
       x >>= 8n;
     }
   }
+
+  /** The low `size` bytes of a slot's value. */
+  value(slot: OperandSlot, size: number): void {
+    if (slot.wide === undefined) this.number(slot.value, size);
+    else this.bigint(slot.wide, size);
+  }
+
+  zeros(size: number): void {
+    for (let i = 0; i < size; i++) this.buf[this.len++] = 0;
+  }
 }
 
 const sink = new Sink();
+const input = new EncodeInput();
+const fixupList = new FixupList();
 
 /**
  * Encodes one instruction. `address` is where the instruction starts; it matters only for a
@@ -98,39 +219,87 @@ const sink = new Sink();
  * byte no register needs and `dispBits` a non-shortest displacement.
  */
 export function encodeInstruction(inst: Instruction, address: bigint = 0n): Encoding | EncodeError {
-  const fixups: Fixup[] = [];
-  const err = encodeInto(inst, address, sink, fixups);
+  input.form = inst.form;
+  input.prefixes = inst.prefixes;
+  for (let i = 0; i < inst.operands.length; i++) fillSlot(input.slots[i]!, inst.operands[i]!);
+  const err = encode(input, address, sink, fixupList);
   if (err) return err;
+  const fixups: Fixup[] = [];
+  for (let k = 0; k < fixupList.count; k++) {
+    const operand = fixupList.operand[k]!;
+    const op = inst.operands[operand] as Exclude<Operand, { kind: "reg" }>;
+    const value = op.kind === "imm" ? op.value : op.kind === "mem" ? op.disp : op.target;
+    fixups.push({
+      offset: fixupList.offset[k]!,
+      size: fixupList.size[k]!,
+      kind: fixupList.kind[k]!,
+      symbol: op.symbol!,
+      addend: value + BigInt(fixupList.adjust[k]!),
+      operand,
+      branch: fixupList.branch[k]!,
+    });
+  }
   return { bytes: sink.buf.slice(0, sink.len), fixups };
 }
 
-/** Encodes into the shared sink; returns an error or undefined. Exposed for the assembler's hot path. */
-export function encodeToSink(inst: Instruction, address: bigint, fixups: Fixup[]): { bytes: Uint8Array; length: number } | EncodeError {
-  const err = encodeInto(inst, address, sink, fixups);
-  if (err) return err;
-  return { bytes: sink.buf, length: sink.len };
+function fillSlot(slot: OperandSlot, op: Operand): void {
+  switch (op.kind) {
+    case "reg":
+      slot.reset(SlotKind.Register);
+      slot.reg = op.reg;
+      return;
+    case "imm":
+      slot.reset(SlotKind.Immediate);
+      slot.setValue(op.value);
+      slot.symbol = op.symbol ? 0 : -1;
+      return;
+    case "mem":
+      slot.reset(SlotKind.Memory);
+      slot.seg = op.seg;
+      slot.base = op.base;
+      slot.index = op.index;
+      slot.scale = op.scale;
+      slot.setValue(op.disp);
+      slot.symbol = op.symbol ? 0 : -1;
+      slot.dispBits = op.dispBits ?? 0;
+      slot.sib = op.sib ?? false;
+      return;
+    case "rel":
+      slot.reset(SlotKind.Relative);
+      slot.setValue(op.target);
+      slot.symbol = op.symbol ? 0 : -1;
+      return;
+  }
 }
 
-function encodeInto(inst: Instruction, address: bigint, out: Sink, fixups: Fixup[]): EncodeError | undefined {
-  const form = inst.form;
-  const ops = inst.operands;
+/**
+ * Encodes `input` into `out` (from its start), listing the fields left for symbols in `fixups`;
+ * returns an error or undefined.
+ */
+export function encode(input: EncodeInput, address: bigint, out: Sink, fixups: FixupList): EncodeError | undefined {
+  const form = input.form;
+  const types = form.operands;
+  const slots = input.slots;
+  const prefixes = input.prefixes;
   out.len = 0;
+  fixups.count = 0;
   let regField = -1;
   let regOperand: Register | undefined;
-  let rm: Operand | undefined;
+  let hasRm = false;
+  let rmReg: Register | undefined;
   let opreg: Register | undefined;
-  let mem: MemoryOperand | undefined;
+  let mem: OperandSlot | undefined;
   let memIndex = -1;
   let rex = form.rexW ? 8 : 0;
   let forceRex = false;
   let highByte: Register | undefined;
   let highByteIndex = -1;
 
-  for (let i = 0; i < form.operands.length; i++) {
-    const t = form.operands[i]!.t;
-    const op = ops[i]!;
-    if (op.kind === "reg") {
-      const r = op.reg;
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i]!.t;
+    const op = slots[i]!;
+    const r = op.kind === SlotKind.Register ? op.reg! : undefined;
+    if (r) {
       if (r.cls === "gpr8h") {
         highByte = r;
         highByteIndex = i;
@@ -140,22 +309,23 @@ function encodeInto(inst: Instruction, address: bigint, out: Sink, fixups: Fixup
       case "reg":
       case "creg":
       case "dreg":
-        regOperand = (op as { reg: Register }).reg;
+        regOperand = r;
         break;
       case "rm":
       case "mem":
       case "rmreg":
-        rm = op;
-        if (op.kind === "mem") {
+        hasRm = true;
+        rmReg = r;
+        if (op.kind === SlotKind.Memory) {
           mem = op;
           memIndex = i;
         }
         break;
       case "opreg":
-        opreg = (op as { reg: Register }).reg;
+        opreg = r;
         break;
       case "moffs":
-        mem = op as MemoryOperand;
+        mem = op;
         memIndex = i;
         break;
     }
@@ -163,22 +333,21 @@ function encodeInto(inst: Instruction, address: bigint, out: Sink, fixups: Fixup
   if (form.modrm.kind === "r" && regOperand) {
     regField = regOperand.num;
     // The two-operand `imul $imm, %reg`: the register is both source and destination.
-    if (!rm) rm = { kind: "reg", reg: regOperand };
+    if (!hasRm) rmReg = regOperand;
   } else if (form.modrm.kind === "digit") regField = form.modrm.digit;
   if (regField >= 8) rex |= 4;
-  if (rm?.kind === "reg" && rm.reg.num >= 8) rex |= 1;
+  if (rmReg && rmReg.num >= 8) rex |= 1;
   if (opreg && opreg.num >= 8) rex |= 1;
   let addr32 = false;
-  if (mem && form.operands[memIndex]!.t !== "moffs") {
+  if (mem && types[memIndex]!.t !== "moffs") {
     if (mem.base && mem.base.cls !== "rip" && mem.base.num >= 8) rex |= 1;
     if (mem.index && mem.index.num >= 8) rex |= 2;
     addr32 = (mem.base !== undefined && mem.base.bits === 32) || (mem.index !== undefined && mem.index.bits === 32);
   }
-  if ((rex !== 0 || forceRex || inst.prefixes.rex !== undefined) && highByte)
+  if ((rex !== 0 || forceRex || prefixes.rex !== undefined) && highByte)
     return { error: `can't encode register '%${highByte.name}' in an instruction requiring a REX prefix`, operand: highByteIndex };
 
   // Legacy prefixes: a decoded instruction's own bytes, else derived in GNU as's order.
-  const prefixes = inst.prefixes;
   if (prefixes.legacy) for (const p of prefixes.legacy) out.byte(p);
   else {
     const seg = mem?.seg ?? prefixes.seg;
@@ -204,63 +373,57 @@ function encodeInto(inst: Instruction, address: bigint, out: Sink, fixups: Fixup
 
   // ModRM, SIB, displacement.
   let ripField = -1;
-  let ripDisp = 0n;
   if (form.modrm.kind === "fixed") out.byte(form.modrm.byte);
   else if (form.modrm.kind !== "none") {
     const reg3 = (regField & 7) << 3;
-    if (rm?.kind === "reg") out.byte(0xc0 | reg3 | (rm.reg.num & 7));
+    if (rmReg) out.byte(0xc0 | reg3 | (rmReg.num & 7));
     else if (mem) {
-      const m = encodeMemory(mem, reg3, out, fixups, memIndex);
+      const m = encodeMemory(mem, addr32, reg3, out, fixups, memIndex);
       if (m !== undefined) {
         if (typeof m === "object") return m;
         ripField = m;
-        ripDisp = mem.disp;
       }
     } else return { error: "form needs a register or memory operand" };
   }
 
   // Immediates and branch displacements, in operand order.
   let imm = 0;
-  for (let i = 0; i < form.operands.length; i++) {
-    const t = form.operands[i]!;
-    const op = ops[i]!;
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i]!;
+    const op = slots[i]!;
     if (t.t === "imm") {
       const size = (form.immediates[imm++]! / 8) as 1 | 2 | 4 | 8;
-      const v = op as { value: bigint; symbol?: SymbolRef };
-      if (v.symbol) {
-        const kind = (t.signExtended || form.opsize === 64) && size === 4 ? "signed" : "unsigned";
-        fixups.push({ offset: out.len, size, kind, symbol: v.symbol, addend: v.value, operand: i, branch: false });
-        out.le(0n, size);
-      } else out.le(v.value, size);
+      if (op.symbol >= 0) {
+        fixups.add(out.len, size, (t.signExtended || form.opsize === 64) && size === 4 ? "signed" : "unsigned", i, false, 0);
+        out.zeros(size);
+      } else out.value(op, size);
     } else if (t.t === "rel") {
       const size = (form.immediates[imm++]! / 8) as 1 | 4;
-      const rel = op as { target: bigint; symbol?: SymbolRef };
       const end = out.len + size;
-      if (rel.symbol) {
-        fixups.push({ offset: out.len, size, kind: "pcrel", symbol: rel.symbol, addend: rel.target - BigInt(size), operand: i, branch: true });
-        out.le(0n, size);
+      if (op.symbol >= 0) {
+        fixups.add(out.len, size, "pcrel", i, true, -size);
+        out.zeros(size);
       } else {
-        const disp = BigInt.asIntN(64, rel.target - (address + BigInt(end)));
-        if (size === 1 ? !fitsInt8(disp) : !fitsInt32(disp)) return { error: `branch target out of range for a rel${size * 8} displacement`, operand: i };
-        out.le(disp, size);
+        const disp = BigInt.asIntN(64, op.bigValue() - (address + BigInt(end)));
+        if (size === 1 ? disp < -128n || disp > 127n : disp < -0x80000000n || disp > 0x7fffffffn) return { error: `branch target out of range for a rel${size * 8} displacement`, operand: i };
+        out.bigint(disp, size);
       }
     } else if (t.t === "moffs") {
-      const m = op as MemoryOperand;
-      if (m.symbol) {
-        fixups.push({ offset: out.len, size: 8, kind: "unsigned", symbol: m.symbol, addend: m.disp, operand: i, branch: false });
-        out.le(0n, 8);
-      } else out.le(m.disp, 8);
+      if (op.symbol >= 0) {
+        fixups.add(out.len, 8, "unsigned", i, false, 0);
+        out.zeros(8);
+      } else out.value(op, 8);
     }
   }
   if (ripField >= 0) {
     // A rip-relative field's addend counts from the end of the instruction, after any immediate.
-    const f = fixups.find((x) => x.offset === ripField && x.kind === "pcrel");
-    if (f) {
-      fixups[fixups.indexOf(f)] = { ...f, addend: f.addend - BigInt(out.len - ripField) };
-    } else {
+    let k = 0;
+    while (k < fixups.count && !(fixups.offset[k] === ripField && fixups.kind[k] === "pcrel")) k++;
+    if (k < fixups.count) fixups.adjust[k] = -(out.len - ripField);
+    else {
       const save = out.len;
       out.len = ripField;
-      out.le(ripDisp, 4);
+      out.value(mem!, 4);
       out.len = save;
     }
   }
@@ -271,48 +434,48 @@ function encodeInto(inst: Instruction, address: bigint, out: Sink, fixups: Fixup
  * Writes ModRM, SIB and displacement for a memory operand. Returns the offset of a rip-relative
  * disp32 (patched once the instruction's length is known), an error, or undefined.
  */
-function encodeMemory(mem: MemoryOperand, reg3: number, out: Sink, fixups: Fixup[], operand: number): number | EncodeError | undefined {
+function encodeMemory(mem: OperandSlot, addr32: boolean, reg3: number, out: Sink, fixups: FixupList, operand: number): number | EncodeError | undefined {
   const base = mem.base;
   const index = mem.index;
-  // 32-bit addressing wraps the displacement to 32 bits (gas takes 0xffffffff as -1 there).
-  const disp = base?.bits === 32 || index?.bits === 32 ? BigInt.asIntN(32, mem.disp) : BigInt.asIntN(64, mem.disp);
   if (base?.cls === "rip") {
     out.byte(reg3 | 5);
     const at = out.len;
-    if (mem.symbol) fixups.push({ offset: at, size: 4, kind: "pcrel", symbol: mem.symbol, addend: mem.disp, operand, branch: false });
-    out.le(0n, 4);
+    if (mem.symbol >= 0) fixups.add(at, 4, "pcrel", operand, false, 0);
+    out.zeros(4);
     return at;
   }
-  if (!mem.symbol && !fitsInt32(disp) && !(base?.bits === 32 || index?.bits === 32))
-    return { error: `displacement 0x${BigInt.asUintN(64, disp).toString(16)} does not fit in a signed 32-bit field`, operand };
+  // 32-bit addressing wraps the displacement to 32 bits (gas takes 0xffffffff as -1 there).
+  let disp = mem.value;
+  if (addr32) disp = mem.wide === undefined ? disp | 0 : Number(BigInt.asIntN(32, mem.wide));
+  else if (mem.symbol < 0 && (mem.wide !== undefined || !fitsInt32(disp)))
+    return { error: `displacement 0x${BigInt.asUintN(64, mem.bigValue()).toString(16)} does not fit in a signed 32-bit field`, operand };
   if (!base) {
     // No base: SIB with base 101 and mod 00 means disp32 with no base.
     out.byte(reg3 | 4);
     out.byte(sib(mem.scale, index ? index.num & 7 : 4, 5));
-    writeDisp32(mem, out, fixups, operand);
+    writeDisp32(mem, addr32, out, fixups, operand);
     return undefined;
   }
   const b = base.num & 7;
   let mod: number;
-  if (mem.symbol || mem.dispBits === 32) mod = 2;
+  if (mem.symbol >= 0 || mem.dispBits === 32) mod = 2;
   else if (mem.dispBits === 8) mod = 1;
-  else if (disp === 0n && b !== 5) mod = 0;
+  else if (disp === 0 && b !== 5) mod = 0;
   else mod = fitsInt8(disp) ? 1 : 2;
   if (index || b === 4 || mem.sib) {
     out.byte((mod << 6) | reg3 | 4);
     out.byte(sib(mem.scale, index ? index.num & 7 : 4, b));
   } else out.byte((mod << 6) | reg3 | b);
-  if (mod === 1) out.le(disp, 1);
-  else if (mod === 2) writeDisp32(mem, out, fixups, operand);
+  if (mod === 1) out.number(disp, 1);
+  else if (mod === 2) writeDisp32(mem, addr32, out, fixups, operand);
   return undefined;
 }
 
-function writeDisp32(mem: MemoryOperand, out: Sink, fixups: Fixup[], operand: number): void {
-  if (mem.symbol) {
-    const kind = mem.base?.bits === 32 || mem.index?.bits === 32 ? "unsigned" : "signed";
-    fixups.push({ offset: out.len, size: 4, kind, symbol: mem.symbol, addend: mem.disp, operand, branch: false });
-    out.le(0n, 4);
-  } else out.le(mem.disp, 4);
+function writeDisp32(mem: OperandSlot, addr32: boolean, out: Sink, fixups: FixupList, operand: number): void {
+  if (mem.symbol >= 0) {
+    fixups.add(out.len, 4, addr32 ? "unsigned" : "signed", operand, false, 0);
+    out.zeros(4);
+  } else out.value(mem, 4);
 }
 
 function sib(scale: 1 | 2 | 4 | 8, index: number, base: number): number {

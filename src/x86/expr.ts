@@ -24,20 +24,22 @@ export type Expr =
   | { readonly k: "bin"; readonly op: string; readonly l: Expr; readonly r: Expr; readonly start: number; readonly end: number };
 
 /** An error located in the source text (offsets into the text given to the parser). */
-export interface SyntaxProblem {
-  readonly message: string;
-  readonly start: number;
-  readonly end: number;
-  /** Diagnostic code; see docs/assembler.md. */
-  readonly code: string;
+export class SyntaxProblem {
+  constructor(
+    /** Diagnostic code; see docs/assembler.md. */
+    readonly code: string,
+    readonly message: string,
+    readonly start: number,
+    readonly end: number,
+  ) {}
 }
 
 export function problem(code: string, message: string, start: number, end: number): SyntaxProblem {
-  return { code, message, start, end };
+  return new SyntaxProblem(code, message, start, end);
 }
 
 export function isProblem(x: unknown): x is SyntaxProblem {
-  return typeof x === "object" && x !== null && "message" in x && "code" in x && !("k" in x);
+  return x instanceof SyntaxProblem;
 }
 
 const PRECEDENCE: Record<string, number> = {
@@ -72,6 +74,16 @@ export function isSymbolChar(c: number): boolean {
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+
+const NOT_A_DIGIT = 99;
+
+/** The value of a hex digit character, or NOT_A_DIGIT. */
+function digitValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return NOT_A_DIGIT;
+}
 const isSpace = (c: number) => c === 32 || c === 9;
 
 /** Parses an expression in text[pos..end); returns the tree and where it stopped. */
@@ -98,11 +110,34 @@ export class ExprParser {
   private peekOperator(): string | undefined {
     this.skipSpace();
     if (this.pos >= this.end) return undefined;
-    const c = this.text[this.pos]!;
-    const two = this.text.slice(this.pos, Math.min(this.pos + 2, this.end));
-    if (two === "<<" || two === ">>" || two === "==" || two === "!=" || two === "<>" || two === "<=" || two === ">=" || two === "&&" || two === "||")
-      return two;
-    if ("*/%|&^!+-<>".includes(c)) return c;
+    const c = this.text.charCodeAt(this.pos);
+    const next = this.pos + 1 < this.end ? this.text.charCodeAt(this.pos + 1) : 0;
+    switch (c) {
+      case 43:
+        return "+";
+      case 45:
+        return "-";
+      case 42:
+        return "*";
+      case 47:
+        return "/";
+      case 37:
+        return "%";
+      case 94:
+        return "^";
+      case 124:
+        return next === 124 ? "||" : "|";
+      case 38:
+        return next === 38 ? "&&" : "&";
+      case 33:
+        return next === 61 ? "!=" : "!";
+      case 61:
+        return next === 61 ? "==" : undefined;
+      case 60:
+        return next === 60 ? "<<" : next === 62 ? "<>" : next === 61 ? "<=" : "<";
+      case 62:
+        return next === 62 ? ">>" : next === 61 ? ">=" : ">";
+    }
     return undefined;
   }
 
@@ -193,15 +228,25 @@ export class ExprParser {
       radix = 8;
       digitsStart = start + 1;
     }
+    // The digits run as far as symbol characters go; every one must be a digit of the radix.
+    let value = 0;
     p = digitsStart;
-    while (p < this.end && isSymbolChar(text.charCodeAt(p))) p++;
-    const digits = text.slice(digitsStart, p);
+    let valid = true;
+    for (; p < this.end; p++) {
+      const d = digitValue(text.charCodeAt(p));
+      if (d === NOT_A_DIGIT) break;
+      if (d >= radix) valid = false;
+      value = value * radix + d;
+    }
+    if (p === digitsStart) valid = false;
+    while (p < this.end && isSymbolChar(text.charCodeAt(p))) {
+      valid = false;
+      p++;
+    }
     this.pos = p;
-    const valid = radix === 16 ? /^[0-9a-f]+$/i : radix === 2 ? /^[01]+$/ : radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
-    if (!valid.test(digits)) return problem("PV1002", `invalid number '${text.slice(start, p)}'`, start, p);
-    let v: bigint;
-    if (radix === 10 && digits.length <= 15) v = BigInt(Number(digits));
-    else v = BigInt(radix === 10 ? digits : (radix === 16 ? "0x" : radix === 2 ? "0b" : "0o") + digits);
+    if (!valid) return problem("PV1002", `invalid number '${text.slice(start, p)}'`, start, p);
+    // Up to 2^53 the number is exact; beyond, the digits are read again as a BigInt.
+    const v = value <= Number.MAX_SAFE_INTEGER ? BigInt(value) : BigInt((radix === 16 ? "0x" : radix === 2 ? "0b" : radix === 8 ? "0o" : "") + text.slice(digitsStart, p));
     return { k: "num", v: BigInt.asUintN(64, v), start, end: p };
   }
 }

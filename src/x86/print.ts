@@ -9,7 +9,7 @@
  */
 import type { Instruction, MemoryOperand, Operand } from "./instruction.js";
 import type { Register } from "./registers.js";
-import { FORMS, type Form } from "./table.js";
+import { FORMS, type Form, type OperandType } from "./table.js";
 import { decode } from "./decode.js";
 
 /** Names an address for branch targets and rip-relative comments (`<f+0x20>`). */
@@ -30,7 +30,8 @@ const STAR = 0x2a;
 const COMMA = 0x2c;
 const DIGIT_0 = 0x30;
 const SPACE = 0x20;
-const HEX_DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const asciiBytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const HEX_DIGITS = asciiBytes("0123456789abcdef");
 const TWO_TO_32 = 0x1_0000_0000;
 
 /**
@@ -41,6 +42,8 @@ const TWO_TO_32 = 0x1_0000_0000;
 class TextBuffer {
   private bytes: Buffer;
   private length = 0;
+  /** Nothing but ASCII written so far: the text converts to a string as latin1, several times faster than UTF-8. */
+  private onlyAscii = true;
 
   constructor(
     private readonly capacity: number,
@@ -70,7 +73,7 @@ class TextBuffer {
   }
 
   toString(): string {
-    return this.bytes.toString("utf8", 0, this.length);
+    return this.bytes.toString(this.onlyAscii ? "latin1" : "utf8", 0, this.length);
   }
 
   byte(c: number): void {
@@ -80,7 +83,7 @@ class TextBuffer {
 
   spaces(n: number): void {
     this.room(n);
-    this.bytes.fill(SPACE, this.length, (this.length += n));
+    for (let i = 0; i < n; i++) this.bytes[this.length++] = SPACE;
   }
 
   /** A string known to be ASCII: mnemonics, register names, punctuation. */
@@ -92,10 +95,21 @@ class TextBuffer {
     this.length = at;
   }
 
+  /** ASCII text already encoded. */
+  copy(source: Uint8Array): void {
+    this.room(source.length);
+    const bytes = this.bytes;
+    let at = this.length;
+    for (let i = 0; i < source.length; i++) bytes[at++] = source[i]!;
+    this.length = at;
+  }
+
   /** Any string (symbol names), as UTF-8. */
   text(s: string): void {
     this.room(3 * s.length);
-    this.length += this.bytes.write(s, this.length, "utf8");
+    const written = this.bytes.write(s, this.length, "utf8");
+    if (written !== s.length) this.onlyAscii = false;
+    this.length += written;
   }
 
   /** An integer in 0..2^53 in lowercase hex, without 0x. */
@@ -156,11 +170,11 @@ function writeSignedHex(out: TextBuffer, v: bigint): void {
 function writeUnsignedHex(out: TextBuffer, v: bigint, width: number): void {
   out.ascii("0x");
   if (v >= MIN_SAFE && v <= MAX_SAFE) {
-    const n = Number(v);
-    if (n >= 0 && n < 2 ** width) return out.hex(n);
     // Two's complement in number arithmetic, exact in this range (>>> 0 is n mod 2^32).
-    if (width <= 32) return out.hex(width === 32 ? n >>> 0 : n & (2 ** width - 1));
-    if (width === 64) return out.hex64(Math.floor(n / TWO_TO_32) >>> 0, n >>> 0);
+    const n = Number(v);
+    if (width === 64) return n >= 0 ? out.hex(n) : out.hex64(Math.floor(n / TWO_TO_32) >>> 0, n >>> 0);
+    if (width === 32) return out.hex(n >>> 0);
+    if (width < 32) return out.hex(n & ((1 << width) - 1));
   }
   out.ascii(BigInt.asUintN(width, v).toString(16));
 }
@@ -181,8 +195,41 @@ interface FormTraits {
   readonly rexUsed: number;
   /** Prints operands (`int3`, `ret` and the like do not); then the mnemonic is padded. */
   readonly operandText: boolean;
+  /**
+   * Per operand, PRINTED, SIZING_REGISTER and MOFFS. Typed arrays here and below: every form's
+   * is of one hidden class, so the printer's loops over them stay monomorphic.
+   */
+  readonly operandFlags: Uint8Array;
+  /** An implied register is shown, which shows the size. */
+  readonly shownRegister: boolean;
+  /**
+   * The legacy prefix byte that, alone, the form uses without naming it: the operand-size 66
+   * of a 16-bit form or the one mandatory prefix; -1 when there is none. (16-bit forms make
+   * this the commonest prefixed case, which then skips prefixWords.)
+   */
+  readonly silentPrefix: number;
+  /**
+   * The mnemonics with a suffix and without, padded and followed by a space, for lines with
+   * operands and no prefix words; as bytes, which copy faster than a string's characters.
+   */
+  readonly paddedSized: Uint8Array;
+  readonly paddedBare: Uint8Array;
   /** Per operand, the width an immediate shows at: the operand size when sign-extended. */
-  readonly immediateWidths: readonly number[];
+  readonly immediateWidths: Uint8Array;
+}
+
+/** An operand objdump shows (the literal $1 of the shift-by-one forms it does not). */
+const PRINTED = 1;
+/** A register in this operand shows the operand size. Of the fixed registers only the accumulator does; %cl is a shift count. */
+const SIZING_REGISTER = 2;
+/** A 64-bit absolute address (movabs), which has no SIB byte. */
+const MOFFS = 4;
+
+function operandFlagsOf(o: OperandType): number {
+  let flags = o.t === "one" ? 0 : PRINTED;
+  if (o.t === "fixed" ? o.reg.num === 0 : o.t !== "creg" && o.t !== "dreg") flags |= SIZING_REGISTER;
+  if (o.t === "moffs") flags |= MOFFS;
+  return flags;
 }
 
 function traitsOf(f: Form): FormTraits {
@@ -200,14 +247,21 @@ function traitsOf(f: Form): FormTraits {
     modrmMemory: f.operands.some((o) => o.t === "rm" || o.t === "mem"),
     rexUsed,
     operandText: f.shown.length > 0 || f.operands.some((o) => o.t !== "one"),
-    immediateWidths: f.operands.map((o) => {
+    operandFlags: Uint8Array.from(f.operands, operandFlagsOf),
+    shownRegister: f.shown.some((s) => s.t === "fixed"),
+    silentPrefix: f.opsizePrefix ? (f.mandatoryPrefixes.length === 0 ? 0x66 : -1) : f.mandatoryPrefixes.length === 1 ? f.mandatoryPrefixes[0]! : -1,
+    paddedSized: asciiBytes(f.printSized.padEnd(6) + " "),
+    paddedBare: asciiBytes(f.printBare.padEnd(6) + " "),
+    immediateWidths: Uint8Array.from(f.operands, (o) => {
       if (o.t !== "imm") return 64;
       const signExtended = o.signExtended || (o.bits === 32 && f.opsize === 64);
       return signExtended && f.opsize > 0 ? f.opsize : o.bits;
     }),
   };
 }
-const TRAITS: readonly FormTraits[] = FORMS.map(traitsOf);
+/** Traits by form id, computed on first use: a short listing meets few forms, and every CLI start would pay for all. */
+const TRAITS: (FormTraits | undefined)[] = new Array(FORMS.length);
+const traitsFor = (form: Form): FormTraits => (TRAITS[form.id] ??= traitsOf(form));
 
 /**
  * Hardware lock elision: f2/f3 are xacquire/xrelease on a locked read-modify-write of memory,
@@ -255,7 +309,7 @@ function hasSib(m: MemoryOperand): boolean {
  */
 function prefixWords(ins: Instruction, memory: MemoryOperand | undefined): { words: string; hint: string; notrack: boolean } {
   const form = ins.form;
-  const traits = TRAITS[form.id]!;
+  const traits = traitsFor(form);
   const legacy = legacyBytes(ins);
   let words = "";
   let hint = "";
@@ -311,12 +365,13 @@ function prefixWords(ins: Instruction, memory: MemoryOperand | undefined): { wor
  * register), and a bare 40 is used only by spl/bpl/sil/dil.
  */
 function rexHasUnusedBits(ins: Instruction, rex: number): boolean {
-  const form = ins.form;
-  let used = TRAITS[form.id]!.rexUsed;
+  const traits = traitsFor(ins.form);
+  const flags = traits.operandFlags;
+  let used = traits.rexUsed;
   let byteRegister = false;
-  for (let i = 0; i < form.operands.length; i++) {
+  for (let i = 0; i < flags.length; i++) {
     const op = ins.operands[i];
-    if (op?.kind === "mem" && form.operands[i]!.t !== "moffs" && hasSib(op)) used |= 2;
+    if (op?.kind === "mem" && !(flags[i]! & MOFFS) && hasSib(op)) used |= 2;
     if (op?.kind === "reg" && op.reg.cls === "gpr8" && op.reg.needsRex) byteRegister = true;
   }
   const usedBits = rex & 0xf & used;
@@ -400,14 +455,10 @@ function writeAddress(out: TextBuffer, target: bigint, options: FormatOptions | 
 }
 
 /** Whether a register operand shows the operand size (then objdump omits the suffix). */
-function registerShowsSize(form: Form, operands: readonly Operand[]): boolean {
-  for (let i = 0; i < form.operands.length; i++) {
-    const t = form.operands[i]!;
-    if (operands[i]?.kind !== "reg") continue;
-    // Of the fixed registers only the accumulator carries the size; %cl is a shift count.
-    if (t.t === "fixed" ? t.reg.num === 0 : t.t !== "creg" && t.t !== "dreg") return true;
-  }
-  return form.shown.some((s) => s.t === "fixed");
+function registerShowsSize(traits: FormTraits, operands: readonly Operand[]): boolean {
+  const flags = traits.operandFlags;
+  for (let i = 0; i < flags.length; i++) if (flags[i]! & SIZING_REGISTER && operands[i]?.kind === "reg") return true;
+  return traits.shownRegister;
 }
 
 /**
@@ -422,7 +473,7 @@ export function formatInstruction(ins: Instruction, address: bigint, length: num
 
 function writeInstruction(out: TextBuffer, ins: Instruction, address: bigint, length: number, options: FormatOptions | undefined): void {
   const form = ins.form;
-  const traits = TRAITS[form.id]!;
+  const traits = traitsFor(form);
   const addr32 = addr32Of(ins);
   let memory: MemoryOperand | undefined;
   for (const op of ins.operands) if (op.kind === "mem") memory = op;
@@ -431,20 +482,25 @@ function writeInstruction(out: TextBuffer, ins: Instruction, address: bigint, le
   let hint = "";
   let notrack = false;
   // Most instructions have no legacy prefix objdump could name, and many have only a REX byte.
-  if (p.legacy || p.lock || p.rep || p.seg || p.data16) ({ words, hint, notrack } = prefixWords(ins, memory));
+  const named = p.legacy ? p.legacy.length > 1 || p.legacy[0] !== traits.silentPrefix : p.lock || p.rep || p.seg || p.data16;
+  if (named) ({ words, hint, notrack } = prefixWords(ins, memory));
   else words = rexWord(ins);
-  const mnemonic = registerShowsSize(form, ins.operands) ? form.printBare : form.printSized;
-  out.ascii(words);
-  out.ascii(mnemonic);
-  out.ascii(hint);
-  if (!traits.operandText) return;
-  // objdump pads the prefixes and mnemonic to 6 columns, then a space.
-  out.spaces(Math.max(0, 6 - words.length - mnemonic.length - hint.length) + 1);
+  const bare = registerShowsSize(traits, ins.operands);
+  // objdump pads the prefixes and mnemonic to 6 columns, then a space, when operands follow.
+  if (!words && !hint && traits.operandText) out.copy(bare ? traits.paddedBare : traits.paddedSized);
+  else {
+    const mnemonic = bare ? form.printBare : form.printSized;
+    out.ascii(words);
+    out.ascii(mnemonic);
+    out.ascii(hint);
+    if (!traits.operandText) return;
+    out.spaces(Math.max(0, 6 - words.length - mnemonic.length - hint.length) + 1);
+  }
   let ripTarget: bigint | undefined;
   let first = true;
-  for (let i = 0; i < form.operands.length; i++) {
-    const t = form.operands[i]!;
-    if (t.t === "one") continue;
+  const flags = traits.operandFlags;
+  for (let i = 0; i < flags.length; i++) {
+    if (!(flags[i]! & PRINTED)) continue;
     if (!first) out.byte(COMMA);
     first = false;
     if (form.indirect) out.byte(STAR);
@@ -466,14 +522,16 @@ function writeInstruction(out: TextBuffer, ins: Instruction, address: bigint, le
         break;
     }
   }
-  for (const s of form.shown) {
-    if (!first) out.byte(COMMA);
-    first = false;
-    if (s.t === "fixed") writeRegister(out, s.reg);
-    else if (s.t === "strsrc") {
-      const seg = p.seg && (p.seg.name === "fs" || p.seg.name === "gs") ? p.seg.name : "ds";
-      out.ascii(`%${seg}:(${addr32 ? "%esi" : "%rsi"})`);
-    } else out.ascii(`%es:(${addr32 ? "%edi" : "%rdi"})`);
+  if (traits.string) {
+    for (const s of form.shown) {
+      if (!first) out.byte(COMMA);
+      first = false;
+      if (s.t === "fixed") writeRegister(out, s.reg);
+      else if (s.t === "strsrc") {
+        const seg = p.seg && (p.seg.name === "fs" || p.seg.name === "gs") ? p.seg.name : "ds";
+        out.ascii(`%${seg}:(${addr32 ? "%esi" : "%rsi"})`);
+      } else out.ascii(`%es:(${addr32 ? "%edi" : "%rdi"})`);
+    }
   }
   if (ripTarget !== undefined) {
     out.ascii("        # ");

@@ -1,37 +1,28 @@
 /**
  * AT&T syntax: one instruction statement (prefix words, mnemonic, operands) parsed into a
- * ParsedInstruction, then matched against the table's forms into an Instruction.
+ * ParsedInstruction, then matched against the table's forms.
  *
  * Matching follows GNU as: the forms of a mnemonic are tried in table order and the first whose
  * operand types accept the operands wins; immediates are narrowed the way gas narrows them
  * (a 16/32-bit operation reads an unsigned immediate as signed, so `addl $0xffffffff,%eax`
  * fits the sign-extended imm8 form). Errors are SyntaxProblem values located in the text.
+ *
+ * A ParsedInstruction is the encoder's input (EncodeInput) with the parse's extras, and is
+ * meant to be reused from statement to statement: parsing, matching and encoding a statement
+ * allocate next to nothing. Operand values are numbers where they are exact; a plain number or
+ * `symbol±number` is read as it is parsed, anything else becomes an expression tree to fold.
+ * `instructionOf` builds the Instruction object of a matched statement when one is wanted.
  */
-import { isGpr, registerByName, type Register } from "./registers.js";
-import { formsForMnemonic, FORMS, type Form, type OperandType } from "./table.js";
+import { isGpr, registerByName, REGISTERS, type Register } from "./registers.js";
+import { allSpellings, formsForMnemonic, FORMS, type Form, type OperandType } from "./table.js";
 import type { Instruction, Operand, Prefixes, SymbolRef } from "./instruction.js";
-import { isProblem, parseExpr, problem, type Expr, type SyntaxProblem, type Value } from "./expr.js";
+import { EncodeInput, MAX_OPERANDS, NO_PREFIXES, OperandSlot, SlotKind } from "./encode.js";
+import { isProblem, isSymbolChar, isSymbolStart, parseExpr, problem, type Expr, type SyntaxProblem, type Value } from "./expr.js";
 
 /** A symbol reference that may also subtract a second symbol (`$end-start`, `sym-.`). */
 export interface SymbolTerm extends SymbolRef {
   readonly minus?: string;
 }
-
-export type ParsedOperand =
-  | { readonly kind: "reg"; readonly reg: Register; readonly indirect: boolean; readonly start: number; readonly end: number }
-  | { readonly kind: "imm"; readonly expr: Expr; readonly start: number; readonly end: number }
-  | {
-      readonly kind: "mem";
-      readonly seg?: Register;
-      readonly base?: Register;
-      readonly index?: Register;
-      readonly scale: 1 | 2 | 4 | 8;
-      /** Absent when the operand has no displacement text (`(%rax)`). */
-      readonly disp?: Expr;
-      readonly indirect: boolean;
-      readonly start: number;
-      readonly end: number;
-    };
 
 export interface PrefixWord {
   readonly name: string;
@@ -39,14 +30,77 @@ export interface PrefixWord {
   readonly end: number;
 }
 
-export interface ParsedInstruction {
-  readonly prefixes: readonly PrefixWord[];
-  /** Lower-case mnemonic; empty for a statement of prefix words only (`lock`, `rep`). */
-  readonly mnemonic: string;
-  readonly mnemonicStart: number;
-  readonly mnemonicEnd: number;
-  readonly operands: readonly ParsedOperand[];
+/** How an operand's immediate or displacement is written. */
+const enum Written {
+  Nothing,
+  /** A plain number: `value`. */
+  Number,
+  /** The symbol text[termStart..termEnd) plus `value` (`sym`, `sym+8`, `sym-8`). */
+  Symbol,
+  /** Anything else: `expr`, folded when matching. */
+  Expression,
 }
+
+/**
+ * One operand: a register (`%rax`), an immediate (`$expr`) or anything else, which is memory
+ * (`disp(base,index,scale)`, also a bare symbol that a branch takes as its target).
+ */
+export class ParsedOperand extends OperandSlot {
+  /** `*` before a branch target. */
+  indirect = false;
+  /** The operand's text, for diagnostics. */
+  start = 0;
+  end = 0;
+  /** The symbol subtracted from the value (`$end-start`), once folded; -1 for none. */
+  minus = -1;
+  written = Written.Nothing;
+  /** Written.Symbol: where the symbol's name is, until matching finds out whether it is a constant. */
+  termStart = 0;
+  termEnd = 0;
+  expr: Expr | undefined = undefined;
+
+  override reset(kind: SlotKind): void {
+    super.reset(kind);
+    this.indirect = false;
+    this.minus = -1;
+    this.written = Written.Nothing;
+    this.expr = undefined;
+  }
+}
+
+const NO_PREFIX_WORDS: readonly PrefixWord[] = [];
+const NO_FORMS: readonly Form[] = [];
+
+/** A statement's prefix words, mnemonic and operands; after matching, its form and prefixes too. */
+export class ParsedInstruction extends EncodeInput {
+  /** The text the statement was parsed from. */
+  text = "";
+  prefixWords: readonly PrefixWord[] = NO_PREFIX_WORDS;
+  /** Lower-case mnemonic; empty for a statement of prefix words only (`lock`, `rep`). */
+  mnemonic = "";
+  /** The forms the mnemonic may denote, in preference order (none for an unknown mnemonic). */
+  forms: readonly Form[] = NO_FORMS;
+  mnemonicStart = 0;
+  mnemonicEnd = 0;
+  /** How many of `operands` the statement has. */
+  count = 0;
+  /** After matching, for a relaxable branch (jmp, jcc) in its rel8 form: the rel32 form. */
+  longForm: Form | undefined = undefined;
+  readonly operands: ParsedOperand[];
+
+  constructor() {
+    const operands = Array.from({ length: MAX_OPERANDS }, () => new ParsedOperand());
+    super(operands);
+    this.operands = operands;
+  }
+
+  /** The operand slot `i`, made on first use. */
+  operand(i: number): ParsedOperand {
+    while (this.operands.length <= i) this.operands.push(new ParsedOperand());
+    return this.operands[i]!;
+  }
+}
+
 
 /** The legacy prefix each prefix word stands for. */
 export const PREFIX_BYTES: ReadonlyMap<string, number> = new Map([
@@ -65,183 +119,296 @@ export const PREFIX_BYTES: ReadonlyMap<string, number> = new Map([
   ["data16", 0x66],
 ]);
 
-const isSpace = (c: number) => c === 32 || c === 9;
-const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
+/**
+ * Words looked up by their text without slicing it, ignoring ASCII case: every statement
+ * starts with a mnemonic and most operands name registers. Open addressing over FNV-1a of the
+ * lower-cased characters.
+ */
+class WordTable<T> {
+  private readonly hashes: Int32Array;
+  private readonly words: string[] = [];
+  private readonly values: T[] = [];
 
-function trim(text: string, start: number, end: number): [number, number] {
-  while (start < end && isSpace(text.charCodeAt(start))) start++;
-  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
-  return [start, end];
+  constructor(entries: Iterable<readonly [string, T]>) {
+    const list = [...entries];
+    let capacity = 16;
+    while (capacity < 4 * list.length) capacity *= 2;
+    this.hashes = new Int32Array(capacity);
+    const mask = capacity - 1;
+    for (const [word, value] of list) {
+      const hash = foldedHash(word, 0, word.length);
+      let slot = hash & mask;
+      while (this.hashes[slot] !== 0) slot = (slot + 1) & mask;
+      this.hashes[slot] = hash;
+      this.words[slot] = word;
+      this.values[slot] = value;
+    }
+  }
+
+  /** The value of the word text[start..end) (in any case), or undefined. */
+  find(text: string, start: number, end: number): T | undefined {
+    const hash = foldedHash(text, start, end);
+    const mask = this.hashes.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const h = this.hashes[slot]!;
+      if (h === 0) return undefined;
+      if (h === hash && sameFolded(this.words[slot]!, text, start, end)) return this.values[slot];
+    }
+  }
 }
 
-/** Parses the statement text[start..end) (no comments, no separators) as an instruction. */
-export function parseInstruction(text: string, start: number, end: number): ParsedInstruction | SyntaxProblem {
-  [start, end] = trim(text, start, end);
-  const prefixes: PrefixWord[] = [];
+/** ASCII upper case to lower case. */
+const fold = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+
+function foldedHash(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ fold(text.charCodeAt(i)), 0x01000193);
+  return h | 1;
+}
+
+/** Whether text[start..end) is `word` (lower case) in any case. */
+function sameFolded(word: string, text: string, start: number, end: number): boolean {
+  if (word.length !== end - start) return false;
+  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) !== fold(text.charCodeAt(start + i))) return false;
+  return true;
+}
+
+/** A statement's first words: prefix words and mnemonics. */
+interface Word {
+  readonly name: string;
+  readonly forms: readonly Form[];
+  /** The prefix byte of a prefix word, else -1. */
+  readonly prefix: number;
+}
+
+// Prefix words first: a word that were both would be a prefix, as it is for gas.
+const WORDS = new WordTable<Word>([
+  ...[...PREFIX_BYTES].map(([name, prefix]) => [name, { name, forms: NO_FORMS, prefix }] as const),
+  ...allSpellings().map((name) => [name, { name, forms: formsForMnemonic(name), prefix: -1 }] as const),
+]);
+
+const REGISTER_NAMES = new WordTable<Register>(REGISTERS.map((r) => [r.name, r] as const));
+
+const isSpace = (c: number) => c === 32 || c === 9;
+const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+const PERCENT = 37;
+const COMMA = 44;
+const OPEN = 40;
+const CLOSE = 41;
+const PLUS = 43;
+const MINUS = 45;
+
+/** The first position at or after `pos` (before `end`) that is not a space or tab. */
+function skipSpaces(text: string, pos: number, end: number): number {
+  while (pos < end && isSpace(text.charCodeAt(pos))) pos++;
+  return pos;
+}
+
+/** `end` moved back over the spaces and tabs that end text[start..end). */
+function trimEnd(text: string, start: number, end: number): number {
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  return end;
+}
+
+/** Parses the statement text[start..end) (no comments, no separators) into `into`. */
+export function parseInstruction(text: string, start: number, end: number, into: ParsedInstruction): SyntaxProblem | undefined {
+  start = skipSpaces(text, start, end);
+  end = trimEnd(text, start, end);
+  into.text = text;
+  into.prefixWords = NO_PREFIX_WORDS;
+  into.count = 0;
   let pos = start;
   for (;;) {
     const wordStart = pos;
     while (pos < end && isWordChar(text.charCodeAt(pos))) pos++;
     if (pos === wordStart) return problem("PV1002", `expected a mnemonic, found '${text.slice(wordStart, end)}'`, wordStart, end);
-    const word = text.slice(wordStart, pos).toLowerCase();
+    const word = WORDS.find(text, wordStart, pos);
     const wordEnd = pos;
-    while (pos < end && isSpace(text.charCodeAt(pos))) pos++;
-    if (PREFIX_BYTES.has(word)) {
-      prefixes.push({ name: word, start: wordStart, end: wordEnd });
-      if (pos >= end) return { prefixes, mnemonic: "", mnemonicStart: wordEnd, mnemonicEnd: wordEnd, operands: [] };
-      continue;
+    pos = skipSpaces(text, pos, end);
+    if (word && word.prefix >= 0) {
+      into.prefixWords = [...into.prefixWords, { name: word.name, start: wordStart, end: wordEnd }];
+      if (pos < end) continue;
+      into.mnemonic = "";
+      into.forms = NO_FORMS;
+      into.mnemonicStart = into.mnemonicEnd = wordEnd;
+      return undefined;
     }
-    const operands: ParsedOperand[] = [];
-    if (pos < end) {
-      for (const [s, e] of splitOperands(text, pos, end)) {
-        const op = parseOperand(text, s, e);
-        if (isProblem(op)) return op;
-        operands.push(op);
-      }
+    into.mnemonic = word ? word.name : text.slice(wordStart, wordEnd).toLowerCase();
+    into.forms = word ? word.forms : NO_FORMS;
+    into.mnemonicStart = wordStart;
+    into.mnemonicEnd = wordEnd;
+    for (let from = pos; from < end; ) {
+      const comma = nextComma(text, from, end);
+      const opStart = skipSpaces(text, from, comma);
+      const bad = parseOperand(text, opStart, trimEnd(text, opStart, comma), into.operand(into.count));
+      if (bad) return bad;
+      into.count++;
+      // A comma at the very end leaves an empty last operand, which is missing.
+      from = comma + 1;
+      if (from === end) return problem("PV1002", "missing operand", end, end);
     }
-    return { prefixes, mnemonic: word, mnemonicStart: wordStart, mnemonicEnd: wordEnd, operands };
+    return undefined;
   }
 }
 
-/** Splits at commas outside parentheses and quotes (directive arguments use it too). */
-export function splitOperands(text: string, start: number, end: number): [number, number][] {
-  const parts: [number, number][] = [];
+/** The position of the first comma at or after `from` outside parentheses and quotes, or `end`. */
+function nextComma(text: string, from: number, end: number): number {
   let depth = 0;
-  let from = start;
-  for (let i = start; i < end; i++) {
+  for (let i = from; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === 34) {
       for (i++; i < end && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
-    } else if (c === 40) depth++;
-    else if (c === 41) depth--;
-    else if (c === 44 && depth === 0) {
-      parts.push(trim(text, from, i));
-      from = i + 1;
-    } else if (c === 39 && i + 1 < end) i++; // 'c character literal: the next character is data
+    } else if (c === OPEN) depth++;
+    else if (c === CLOSE) depth--;
+    else if (c === COMMA && depth === 0) return i;
+    else if (c === 39 && i + 1 < end) i++; // 'c character literal: the next character is data
   }
-  parts.push(trim(text, from, end));
-  return parts;
+  return end;
 }
 
-function parseRegister(text: string, start: number, end: number): { reg: Register; end: number } | SyntaxProblem {
+/** Splits at commas outside parentheses and quotes, each part trimmed (directive arguments). */
+export function splitOperands(text: string, start: number, end: number): [number, number][] {
+  const parts: [number, number][] = [];
+  for (let from = start; ; ) {
+    const comma = nextComma(text, from, end);
+    const partStart = skipSpaces(text, from, comma);
+    parts.push([partStart, trimEnd(text, partStart, comma)]);
+    if (comma === end) return parts;
+    from = comma + 1;
+  }
+}
+
+/** Where the register name starting after the `%` at `start` ends. */
+function registerEnd(text: string, start: number, end: number): number {
   let p = start + 1;
   while (p < end && isWordChar(text.charCodeAt(p))) p++;
-  const name = text.slice(start + 1, p);
-  const reg = registerByName(name);
-  if (!reg) return problem("PV1009", `bad register name '%${name}'`, start, p);
-  return { reg, end: p };
+  return p;
 }
 
-/** Parses one operand text[start..end) (already trimmed). */
-export function parseOperand(text: string, start: number, end: number): ParsedOperand | SyntaxProblem {
+/** The register named by text[start+1..nameEnd) (start is the `%`). */
+function parseRegister(text: string, start: number, nameEnd: number): Register | SyntaxProblem {
+  const reg = REGISTER_NAMES.find(text, start + 1, nameEnd);
+  if (reg) return reg;
+  // Spellings besides the canonical ones (%dr0 for %db0) are the register table's to know.
+  const name = text.slice(start + 1, nameEnd);
+  return registerByName(name) ?? problem("PV1009", `bad register name '%${name}'`, start, nameEnd);
+}
+
+/** Parses one operand text[start..end) (already trimmed) into `op`. */
+function parseOperand(text: string, start: number, end: number, op: ParsedOperand): SyntaxProblem | undefined {
   if (start >= end) return problem("PV1002", "missing operand", start, end);
+  op.reset(SlotKind.Memory);
+  op.start = start;
+  op.end = end;
   let pos = start;
-  let indirect = false;
   if (text.charCodeAt(pos) === 42) {
-    indirect = true;
-    pos++;
-    while (pos < end && isSpace(text.charCodeAt(pos))) pos++;
+    op.indirect = true;
+    pos = skipSpaces(text, pos + 1, end);
   }
   const c = text.charCodeAt(pos);
   if (c === 36) {
-    if (indirect) return problem("PV1002", "an immediate cannot be an indirect target", start, end);
-    const expr = parseExpr(text, pos + 1, end);
-    if (isProblem(expr)) return expr;
-    return { kind: "imm", expr, start, end };
+    if (op.indirect) return problem("PV1002", "an immediate cannot be an indirect target", start, end);
+    op.kind = SlotKind.Immediate;
+    return parseValue(text, pos + 1, end, op);
   }
-  let seg: Register | undefined;
-  if (c === 37) {
-    const r = parseRegister(text, pos, end);
-    if (isProblem(r)) return r;
-    let p = r.end;
-    while (p < end && isSpace(text.charCodeAt(p))) p++;
-    if (p >= end) return { kind: "reg", reg: r.reg, indirect, start, end };
+  if (c === PERCENT) {
+    const nameEnd = registerEnd(text, pos, end);
+    const reg = parseRegister(text, pos, nameEnd);
+    if (isProblem(reg)) return reg;
+    const p = skipSpaces(text, nameEnd, end);
+    if (p >= end) {
+      op.kind = SlotKind.Register;
+      op.reg = reg;
+      return undefined;
+    }
     if (text.charCodeAt(p) !== 58) return problem("PV1002", `junk '${text.slice(p, end)}' after register`, p, end);
-    if (r.reg.cls !== "seg") return problem("PV1008", `'%${r.reg.name}' is not a segment register`, pos, r.end);
-    seg = r.reg;
-    pos = p + 1;
-    while (pos < end && isSpace(text.charCodeAt(pos))) pos++;
+    if (reg.cls !== "seg") return problem("PV1008", `'%${reg.name}' is not a segment register`, pos, nameEnd);
+    op.seg = reg;
+    pos = skipSpaces(text, p + 1, end);
   }
-  return parseMemory(text, pos, end, start, seg, indirect);
+  return parseMemory(text, pos, end, start, op);
 }
 
-function parseMemory(
-  text: string,
-  pos: number,
-  end: number,
-  start: number,
-  seg: Register | undefined,
-  indirect: boolean,
-): ParsedOperand | SyntaxProblem {
+function parseMemory(text: string, pos: number, end: number, start: number, op: ParsedOperand): SyntaxProblem | undefined {
   let dispEnd = end;
-  let base: Register | undefined;
-  let index: Register | undefined;
-  let scale: 1 | 2 | 4 | 8 = 1;
-  if (end > pos && text.charCodeAt(end - 1) === 41) {
+  if (end > pos && text.charCodeAt(end - 1) === CLOSE) {
     // Find the '(' matching the final ')'; it opens a base/index part when it holds a register or a comma.
     let depth = 0;
     let open = -1;
     for (let i = end - 1; i >= pos; i--) {
       const ch = text.charCodeAt(i);
-      if (ch === 41) depth++;
-      else if (ch === 40 && --depth === 0) {
+      if (ch === CLOSE) depth++;
+      else if (ch === OPEN && --depth === 0) {
         open = i;
         break;
       }
     }
     if (open < 0) return problem("PV1002", "unbalanced parentheses", start, end);
-    let q = open + 1;
-    while (q < end && isSpace(text.charCodeAt(q))) q++;
-    const first = text.charCodeAt(q);
-    if (first === 37 || first === 44) {
+    const first = text.charCodeAt(skipSpaces(text, open + 1, end));
+    if (first === PERCENT || first === COMMA) {
       dispEnd = open;
-      const parts = splitOperands(text, open + 1, end - 1);
-      if (parts.length > 3) return invalidBaseIndex(text, open, end);
-      const [bs, be] = parts[0]!;
-      if (be > bs) {
-        if (text.charCodeAt(bs) !== 37) return invalidBaseIndex(text, open, end);
-        const r = parseRegister(text, bs, be);
-        if (isProblem(r)) return r;
-        if (r.end !== be) return invalidBaseIndex(text, open, end);
-        base = r.reg;
-      }
-      if (parts.length >= 2) {
-        const [is, ie] = parts[1]!;
-        if (ie > is) {
-          if (text.charCodeAt(is) !== 37) return invalidBaseIndex(text, open, end);
-          const r = parseRegister(text, is, ie);
-          if (isProblem(r)) return r;
-          if (r.end !== ie) return invalidBaseIndex(text, open, end);
-          index = r.reg;
-        } else if (parts.length === 2) return invalidBaseIndex(text, open, end);
-      }
-      if (parts.length === 3) {
-        const [ss, se] = parts[2]!;
-        const s = text.slice(ss, se);
-        if (s !== "1" && s !== "2" && s !== "4" && s !== "8")
-          return problem("PV1008", `expecting scale factor of 1, 2, 4, or 8: got '${s}'`, ss, Math.max(se, ss + 1));
-        scale = Number(s) as 1 | 2 | 4 | 8;
-      }
-      const bad = checkBaseIndex(base, index);
-      if (bad) return problem("PV1008", `'${text.slice(open, end)}' is not a valid base/index expression: ${bad}`, open, end);
+      const bad = parseBaseIndex(text, open, end, op);
+      if (bad) return bad;
     }
   }
-  [pos, dispEnd] = trim(text, pos, dispEnd);
-  let disp: Expr | undefined;
-  if (dispEnd > pos) {
-    const e = parseExpr(text, pos, dispEnd);
-    if (isProblem(e)) return e;
-    disp = e;
-  } else if (!base && !index && seg === undefined) return problem("PV1002", "missing operand", start, end);
-  const op: { -readonly [K in keyof MemoryParse]: MemoryParse[K] } = { kind: "mem", scale, indirect, start, end };
-  if (seg) op.seg = seg;
-  if (base) op.base = base;
-  if (index) op.index = index;
-  if (disp) op.disp = disp;
-  return op;
+  pos = skipSpaces(text, pos, dispEnd);
+  dispEnd = trimEnd(text, pos, dispEnd);
+  if (dispEnd > pos) return parseValue(text, pos, dispEnd, op);
+  if (!op.base && !op.index && op.seg === undefined) return problem("PV1002", "missing operand", start, end);
+  return undefined;
 }
 
-type MemoryParse = Extract<ParsedOperand, { kind: "mem" }>;
+/** `(base, index, scale)` from text[open..end): each part may be empty; no fourth part. */
+function parseBaseIndex(text: string, open: number, end: number, op: ParsedOperand): SyntaxProblem | undefined {
+  const inner = end - 1;
+  const baseEnd = nextComma(text, open + 1, inner);
+  const indexEnd = baseEnd < inner ? nextComma(text, baseEnd + 1, inner) : inner;
+  const scaleEnd = indexEnd < inner ? nextComma(text, indexEnd + 1, inner) : inner;
+  if (scaleEnd < inner) return invalidBaseIndex(text, open, end);
+  const bs = skipSpaces(text, open + 1, baseEnd);
+  const be = trimEnd(text, bs, baseEnd);
+  if (be > bs) {
+    const r = registerPart(text, bs, be, open, end);
+    if (isProblem(r)) return r;
+    op.base = r;
+  }
+  if (baseEnd < inner) {
+    const is = skipSpaces(text, baseEnd + 1, indexEnd);
+    const ie = trimEnd(text, is, indexEnd);
+    if (ie > is) {
+      const r = registerPart(text, is, ie, open, end);
+      if (isProblem(r)) return r;
+      op.index = r;
+    } else if (indexEnd === inner) return invalidBaseIndex(text, open, end);
+    // gas wants an index before a scale: `(%rax,,2)` and `(,,1)` are errors.
+    else return problem("PV1008", "expecting scale factor of 1, 2, 4, or 8: got ''", is, is + 1);
+  }
+  if (indexEnd < inner) {
+    const ss = skipSpaces(text, indexEnd + 1, scaleEnd);
+    const se = trimEnd(text, ss, scaleEnd);
+    // An empty scale is 1, as gas takes it.
+    if (se > ss) {
+      const c = se === ss + 1 ? text.charCodeAt(ss) : 0;
+      if (c !== 49 && c !== 50 && c !== 52 && c !== 56)
+        return problem("PV1008", `expecting scale factor of 1, 2, 4, or 8: got '${text.slice(ss, se)}'`, ss, Math.max(se, ss + 1));
+      op.scale = (c - 48) as 1 | 2 | 4 | 8;
+    }
+  }
+  const bad = checkBaseIndex(op.base, op.index);
+  if (bad) return problem("PV1008", `'${text.slice(open, end)}' is not a valid base/index expression: ${bad}`, open, end);
+  return undefined;
+}
+
+/** A base or index part, text[start..end) trimmed: one register and nothing else. */
+function registerPart(text: string, start: number, end: number, open: number, close: number): Register | SyntaxProblem {
+  if (text.charCodeAt(start) !== PERCENT) return invalidBaseIndex(text, open, close);
+  const nameEnd = registerEnd(text, start, end);
+  const r = parseRegister(text, start, nameEnd);
+  if (isProblem(r)) return r;
+  return nameEnd === end ? r : invalidBaseIndex(text, open, close);
+}
 
 function invalidBaseIndex(text: string, open: number, end: number): SyntaxProblem {
   return problem("PV1008", `'${text.slice(open, end)}' is not a valid base/index expression`, open, end);
@@ -259,20 +426,89 @@ function checkBaseIndex(base: Register | undefined, index: Register | undefined)
   return undefined;
 }
 
-/** What the matcher needs from the assembler: the value of an expression where it stands. */
-export type Evaluator = (e: Expr) => Value | SyntaxProblem;
-
-interface OperandValue {
-  readonly parsed: ParsedOperand;
-  /** Constant value, or the addend of `sym`. */
-  readonly value: bigint;
-  readonly symbol?: SymbolTerm;
+/**
+ * The immediate or displacement text[start..end): `-number`, `number`, `symbol`, `symbol+number`
+ * and `symbol-number` directly (they are nearly all there is), anything else as an expression.
+ */
+function parseValue(text: string, start: number, end: number, op: ParsedOperand): SyntaxProblem | undefined {
+  let p = skipSpaces(text, start, end);
+  const c = text.charCodeAt(p);
+  if (isDigit(c) || (c === MINUS && isDigit(text.charCodeAt(p + 1)))) {
+    const negative = c === MINUS;
+    const n = plainNumber(text, negative ? p + 1 : p, end);
+    if (n >= 0 && skipSpaces(text, numberEnd, end) === end) {
+      op.value = negative ? -n || 0 : n;
+      op.written = Written.Number;
+      return undefined;
+    }
+  } else if (isSymbolStart(c)) {
+    const nameStart = p;
+    while (p < end && isSymbolChar(text.charCodeAt(p))) p++;
+    const nameEnd = p;
+    // `sym@PLT`: branches to global and undefined symbols get a PLT32 relocation anyway.
+    if (text.startsWith("@PLT", p) && !isSymbolChar(text.charCodeAt(p + 4))) p += 4;
+    p = skipSpaces(text, p, end);
+    let addend = 0;
+    const sign = p < end ? text.charCodeAt(p) : 0;
+    if (sign === PLUS || sign === MINUS) {
+      const n = plainNumber(text, skipSpaces(text, p + 1, end), end);
+      p = n >= 0 ? skipSpaces(text, numberEnd, end) : -1;
+      addend = sign === MINUS ? -n || 0 : n;
+    }
+    // `.` alone is the location counter, for the expression parser.
+    if (p === end && nameEnd - nameStart > (text.charCodeAt(nameStart) === 46 ? 1 : 0)) {
+      op.termStart = nameStart;
+      op.termEnd = nameEnd;
+      op.value = addend;
+      op.written = Written.Symbol;
+      return undefined;
+    }
+  }
+  const e = parseExpr(text, start, end);
+  if (isProblem(e)) return e;
+  op.expr = e;
+  op.written = Written.Expression;
+  return undefined;
 }
 
-export interface MatchResult {
-  readonly instruction: Instruction;
-  /** For a relaxable branch (jmp, jcc) matched in its rel8 form: the rel32 form. */
-  readonly longForm?: Form;
+/** Where the last plainNumber ended. */
+let numberEnd = 0;
+
+/**
+ * A decimal number without a leading zero, `0`, or `0x` hex at text[start..), exactly
+ * representable and not followed by a symbol character (`1f` is a label); else -1.
+ */
+function plainNumber(text: string, start: number, end: number): number {
+  let p = start;
+  let value = 0;
+  if (text.charCodeAt(p) === 48 && (text.charCodeAt(p + 1) | 0x20) === 120) {
+    for (p += 2; p < end; p++) {
+      const c = text.charCodeAt(p);
+      const d = isDigit(c) ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+      if (d < 0) break;
+      value = value * 16 + d;
+    }
+    if (p === start + 2) return -1;
+  } else {
+    for (; p < end && isDigit(text.charCodeAt(p)); p++) value = value * 10 + text.charCodeAt(p) - 48;
+    if (p === start || (p > start + 1 && text.charCodeAt(start) === 48)) return -1;
+  }
+  if ((p < end && isSymbolChar(text.charCodeAt(p))) || value > Number.MAX_SAFE_INTEGER) return -1;
+  numberEnd = p;
+  return value;
+}
+
+/**
+ * What the matcher needs from the assembler to fold operand values where they stand. Symbols
+ * are numbered by the assembler; operands carry those numbers.
+ */
+export interface OperandContext {
+  /** Folds an expression (symbols with known values become constants; labels stay symbolic). */
+  evaluate(e: Expr): Value | SyntaxProblem;
+  /** The number of the symbol named text[start..end). */
+  symbolAt(text: string, start: number, end: number): number;
+  /** The constant value of a symbol, or undefined when it stays a symbol. */
+  valueOf(symbol: number): bigint | undefined;
 }
 
 /** The rel32 sibling of a rel8 branch form (same mnemonic and condition), if any. */
@@ -289,100 +525,118 @@ for (const f of FORMS) {
   if (long) LONG_BRANCH.set(f.id, long);
 }
 
-/** Forms whose spelling set has several operand sizes: a suffix-less spelling needs a register to size it. */
-function distinctSizes(forms: readonly Form[]): boolean {
-  for (const f of forms) if (f.opsize !== forms[0]!.opsize) return true;
-  return false;
+/**
+ * Folds the operand values of a parsed instruction and matches it to the first form (in table
+ * order) that accepts its operands; sets `form`, `prefixes` and `longForm`.
+ */
+export function matchInstruction(parsed: ParsedInstruction, ctx: OperandContext): SyntaxProblem | undefined {
+  const candidates = parsed.forms;
+  if (candidates.length === 0) return problem("PV1001", `unknown instruction mnemonic '${parsed.mnemonic}'`, parsed.mnemonicStart, parsed.mnemonicEnd);
+  for (let i = 0; i < parsed.count; i++) {
+    const bad = foldValue(parsed.text, parsed.operands[i]!, ctx);
+    if (bad) return bad;
+  }
+  let first = 0;
+  while (first < candidates.length && !fits(candidates[first]!, parsed)) first++;
+  if (first === candidates.length) return mismatch(parsed, candidates);
+  let form = candidates[first]!;
+  // A later form of another operand size that fits too leaves the size to a default or to the writer.
+  for (let k = first + 1; k < candidates.length; k++) {
+    if (candidates[k]!.opsize !== form.opsize && fits(candidates[k]!, parsed)) {
+      const sized = defaultSize(parsed, candidates.slice(first).filter((f) => fits(f, parsed)));
+      if (isProblem(sized)) return sized;
+      form = sized;
+      break;
+    }
+  }
+  const prefixes = prefixesOf(parsed, form);
+  if (isProblem(prefixes)) return prefixes;
+  parsed.form = form;
+  parsed.prefixes = prefixes;
+  parsed.longForm = longBranchForm(form);
+  return undefined;
+}
+
+/** Works out an operand's value: its symbol, if it stays one, and the constant (or addend). */
+function foldValue(text: string, op: ParsedOperand, ctx: OperandContext): SyntaxProblem | undefined {
+  if (op.written === Written.Symbol) {
+    const symbol = ctx.symbolAt(text, op.termStart, op.termEnd);
+    const known = ctx.valueOf(symbol);
+    if (known === undefined) op.symbol = symbol;
+    else op.setValue(known + BigInt(op.value));
+  } else if (op.written === Written.Expression) {
+    const expr = op.expr!;
+    const v = ctx.evaluate(expr);
+    if (isProblem(v)) return v;
+    if (v.plus === undefined && v.minus !== undefined) return problem("PV1018", "a symbol may only be subtracted from another symbol", expr.start, expr.end);
+    op.setValue(v.addend);
+    if (v.plus !== undefined) op.symbol = ctx.symbolAt(v.plus, 0, v.plus.length);
+    if (v.minus !== undefined) op.minus = ctx.symbolAt(v.minus, 0, v.minus.length);
+  }
+  return undefined;
+}
+
+function fits(form: Form, parsed: ParsedInstruction): boolean {
+  if (form.operands.length !== parsed.count) return false;
+  for (let i = 0; i < parsed.count; i++) if (operandFit(form, form.operands[i]!, parsed.operands[i]!) !== Fail.None) return false;
+  return true;
 }
 
 /**
- * Matches a parsed instruction to the first form (in table order) that accepts its operands,
- * and builds the Instruction. `evaluate` folds operand expressions (known absolute symbols
- * become constants; labels stay symbolic).
+ * The form among `matching` (all fitting, of several operand sizes) that gas picks without a
+ * suffix or a register to size it: the 64-bit one for push/pop and near branches, else none.
  */
-export function matchInstruction(parsed: ParsedInstruction, evaluate: Evaluator): MatchResult | SyntaxProblem {
-  const candidates = formsForMnemonic(parsed.mnemonic);
-  if (candidates.length === 0) return problem("PV1001", `unknown instruction mnemonic '${parsed.mnemonic}'`, parsed.mnemonicStart, parsed.mnemonicEnd);
-  const values: OperandValue[] = [];
-  for (const op of parsed.operands) {
-    if (op.kind === "reg") {
-      values.push({ parsed: op, value: 0n });
-      continue;
-    }
-    const expr = op.kind === "imm" ? op.expr : op.disp;
-    if (!expr) {
-      values.push({ parsed: op, value: 0n });
-      continue;
-    }
-    const v = evaluate(expr);
-    if (isProblem(v)) return v;
-    if (v.plus === undefined && v.minus !== undefined)
-      return problem("PV1018", "a symbol may only be subtracted from another symbol", expr.start, expr.end);
-    if (v.plus === undefined) values.push({ parsed: op, value: v.addend });
-    else values.push({ parsed: op, value: v.addend, symbol: v.minus === undefined ? { name: v.plus } : { name: v.plus, minus: v.minus } });
-  }
+function defaultSize(parsed: ParsedInstruction, matching: readonly Form[]): Form | SyntaxProblem {
+  if (matching.every((f) => f.default64)) return matching.find((f) => f.opsize === 64) ?? matching[0]!;
+  const operands = parsed.operands.slice(0, parsed.count);
+  const at = operands.find((o) => o.kind === SlotKind.Memory) ?? operands[0];
+  return problem(
+    "PV1006",
+    `no size suffix on '${parsed.mnemonic}' and no register operand to size it; write ${[...new Set(matching.map((f) => f.printSized))].join(", ")}`,
+    at ? at.start : parsed.mnemonicStart,
+    at ? at.end : parsed.mnemonicEnd,
+  );
+}
 
-  const matching: Form[] = [];
-  // For the error message: the form that came closest. Registers and memory that fit weigh more
-  // than an immediate that fits (so `movb $300,%al` blames the immediate, not %al), and at equal
-  // closeness a size or range problem says more than a plain type mismatch.
+/** Why no form fits: the complaint about the form that came closest, or about the operand count. */
+function mismatch(parsed: ParsedInstruction, candidates: readonly Form[]): SyntaxProblem {
+  // Registers and memory that fit weigh more than an immediate that fits (so `movb $300,%al`
+  // blames the immediate, not %al), and at equal closeness a size or range problem says more
+  // than a plain type mismatch.
   let best: { score: number; form: Form; operand: number; fail: Fail } | undefined;
   for (const form of candidates) {
-    if (form.operands.length !== values.length) continue;
+    if (form.operands.length !== parsed.count) continue;
     let failAt = -1;
     let fail = Fail.None;
     let score = 0;
-    for (let i = 0; i < values.length; i++) {
-      const f = operandFit(form, form.operands[i]!, values[i]!);
-      if (f === Fail.None) score += values[i]!.parsed.kind === "imm" ? 1 : 2;
+    for (let i = 0; i < parsed.count; i++) {
+      const op = parsed.operands[i]!;
+      const f = operandFit(form, form.operands[i]!, op);
+      if (f === Fail.None) score += op.kind === SlotKind.Immediate ? 1 : 2;
       else if (failAt < 0 || (fail === Fail.Type && f !== Fail.Type)) {
         failAt = i;
         fail = f;
       }
     }
-    if (failAt < 0) {
-      matching.push(form);
-      continue;
-    }
-    if (matching.length === 0 && (!best || score > best.score || (score === best.score && best.fail === Fail.Type && fail !== Fail.Type)))
-      best = { score, form, operand: failAt, fail };
+    if (!best || score > best.score || (score === best.score && best.fail === Fail.Type && fail !== Fail.Type)) best = { score, form, operand: failAt, fail };
   }
-  if (matching.length === 0) {
-    if (best) return explain(best.form, best.form.operands[best.operand]!, values[best.operand]!, parsed.mnemonic, best.fail);
-    const counts = [...new Set(candidates.map((f) => f.operands.length))].sort();
-    const where = parsed.operands.length ? { s: parsed.operands[0]!.start, e: parsed.operands[parsed.operands.length - 1]!.end } : { s: parsed.mnemonicStart, e: parsed.mnemonicEnd };
-    return problem("PV1003", `'${parsed.mnemonic}' takes ${counts.join(" or ")} operand${counts.length === 1 && counts[0] === 1 ? "" : "s"}, not ${parsed.operands.length}`, where.s, where.e);
-  }
-  let form = matching[0]!;
-  // Without a suffix or a register, push/pop and near branches are 64-bit (gas's default).
-  if (distinctSizes(matching) && matching.every((f) => f.default64)) form = matching.find((f) => f.opsize === 64) ?? form;
-  else if (distinctSizes(matching)) {
-    const mem = parsed.operands.find((o) => o.kind === "mem");
-    const at = mem ?? parsed.operands[0];
-    return problem(
-      "PV1006",
-      `no size suffix on '${parsed.mnemonic}' and no register operand to size it; write ${[...new Set(matching.map((f) => f.printSized))].join(", ")}`,
-      at ? at.start : parsed.mnemonicStart,
-      at ? at.end : parsed.mnemonicEnd,
-    );
-  }
-  const prefixes = prefixesOf(parsed, form, values);
-  if (isProblem(prefixes)) return prefixes;
-  const operands = values.map((v, i) => toOperand(form.operands[i]!, v, form));
-  const instruction: Instruction = { form, operands, prefixes };
-  const longForm = longBranchForm(form);
-  return longForm ? { instruction, longForm } : { instruction };
+  if (best) return explain(best.form, best.form.operands[best.operand]!, parsed.operands[best.operand]!, parsed.mnemonic, best.fail);
+  const counts = [...new Set(candidates.map((f) => f.operands.length))].sort();
+  const where = parsed.count ? { s: parsed.operands[0]!.start, e: parsed.operands[parsed.count - 1]!.end } : { s: parsed.mnemonicStart, e: parsed.mnemonicEnd };
+  return problem("PV1003", `'${parsed.mnemonic}' takes ${counts.join(" or ")} operand${counts.length === 1 && counts[0] === 1 ? "" : "s"}, not ${parsed.count}`, where.s, where.e);
 }
 
-function prefixesOf(parsed: ParsedInstruction, form: Form, values: readonly OperandValue[]): Prefixes | SyntaxProblem {
+function prefixesOf(parsed: ParsedInstruction, form: Form): Prefixes | SyntaxProblem {
+  if (parsed.prefixWords.length === 0) return NO_PREFIXES;
   const p: { lock?: boolean; rep?: "rep" | "repne"; seg?: Register; data16?: number } = {};
-  const memSeg = values.find((v) => v.parsed.kind === "mem" && v.parsed.seg)?.parsed as { seg?: Register } | undefined;
-  for (const w of parsed.prefixes) {
+  const operands = parsed.operands.slice(0, parsed.count);
+  const memSeg = operands.find((o) => o.kind === SlotKind.Memory && o.seg)?.seg;
+  for (const w of parsed.prefixWords) {
     const twice = () => problem("PV1015", "same type of prefix used twice", w.start, w.end);
     if (w.name === "lock") {
       if (p.lock) return twice();
-      const dest = values[values.length - 1]?.parsed;
-      if (!form.lockable || dest?.kind !== "mem")
+      const dest = operands[operands.length - 1];
+      if (!form.lockable || dest?.kind !== SlotKind.Memory)
         return problem("PV1015", `expecting a lockable instruction with a memory destination after 'lock'`, parsed.mnemonicStart, parsed.mnemonicEnd);
       p.lock = true;
     } else if (w.name.startsWith("rep")) {
@@ -393,7 +647,7 @@ function prefixesOf(parsed: ParsedInstruction, form: Form, values: readonly Oper
       if (p.data16 || form.opsizePrefix || form.mandatoryPrefixes.includes(0x66)) return twice();
       p.data16 = 1;
     } else {
-      if (p.seg || memSeg?.seg) return twice();
+      if (p.seg || memSeg) return twice();
       p.seg = registerByName(w.name)!;
     }
   }
@@ -413,51 +667,49 @@ const enum Fail {
   SymbolicImmediate,
 }
 
-function operandFit(form: Form, type: OperandType, v: OperandValue): Fail {
-  const op = v.parsed;
-  if (op.kind !== "imm" && op.indirect !== form.indirect) return Fail.Indirect;
+function operandFit(form: Form, type: OperandType, op: ParsedOperand): Fail {
+  if (op.kind !== SlotKind.Immediate && op.indirect !== form.indirect) return Fail.Indirect;
   switch (type.t) {
     case "reg":
     case "opreg":
     case "rmreg":
     case "rm":
-      if (op.kind === "mem") return type.t === "rm" ? displacementFit(v) : Fail.Type;
-      if (op.kind !== "reg" || !isGpr(op.reg)) return Fail.Type;
-      return op.reg.bits === type.bits ? Fail.None : Fail.Size;
+      if (op.kind === SlotKind.Memory) return type.t === "rm" ? displacementFit(op) : Fail.Type;
+      if (op.kind !== SlotKind.Register || !isGpr(op.reg!)) return Fail.Type;
+      return op.reg!.bits === type.bits ? Fail.None : Fail.Size;
     case "mem":
-      return op.kind === "mem" ? displacementFit(v) : Fail.Type;
+      return op.kind === SlotKind.Memory ? displacementFit(op) : Fail.Type;
     case "fixed":
-      if (op.kind !== "reg" || !isGpr(op.reg)) return Fail.Type;
-      if (op.reg.bits !== type.reg.bits) return Fail.Size;
-      return op.reg.num === type.reg.num && op.reg.cls === type.reg.cls ? Fail.None : Fail.Type;
+      if (op.kind !== SlotKind.Register || !isGpr(op.reg!)) return Fail.Type;
+      if (op.reg!.bits !== type.reg.bits) return Fail.Size;
+      return op.reg!.num === type.reg.num && op.reg!.cls === type.reg.cls ? Fail.None : Fail.Type;
     case "creg":
-      return op.kind === "reg" && op.reg.cls === "cr" ? Fail.None : Fail.Type;
+      return op.kind === SlotKind.Register && op.reg!.cls === "cr" ? Fail.None : Fail.Type;
     case "dreg":
-      return op.kind === "reg" && op.reg.cls === "dr" ? Fail.None : Fail.Type;
+      return op.kind === SlotKind.Register && op.reg!.cls === "dr" ? Fail.None : Fail.Type;
     case "one":
-      return op.kind === "imm" && !v.symbol && v.value === (type.value === 1 ? 1n : 3n) ? Fail.None : Fail.Type;
+      return op.kind === SlotKind.Immediate && op.symbol < 0 && op.wide === undefined && op.value === type.value ? Fail.None : Fail.Type;
     case "rel":
-      return op.kind === "mem" && !op.base && !op.index && !op.seg && !op.indirect ? Fail.None : Fail.Type;
+      return op.kind === SlotKind.Memory && !op.base && !op.index && !op.seg && !op.indirect ? Fail.None : Fail.Type;
     case "moffs":
-      return op.kind === "mem" && !op.base && !op.index ? Fail.None : Fail.Type;
+      return op.kind === SlotKind.Memory && !op.base && !op.index ? Fail.None : Fail.Type;
     case "imm":
-      return op.kind === "imm" ? immediateFit(form, type, v) : Fail.Type;
+      return op.kind === SlotKind.Immediate ? immediateFit(form, type, op) : Fail.Type;
   }
 }
 
-function explain(form: Form, type: OperandType, v: OperandValue, mnemonic: string, fail: Fail): SyntaxProblem {
-  const op = v.parsed;
+function explain(form: Form, type: OperandType, op: ParsedOperand, mnemonic: string, fail: Fail): SyntaxProblem {
   const at = (code: string, message: string) => problem(code, message, op.start, op.end);
   switch (fail) {
     case Fail.Indirect:
       return at("PV1003", form.indirect ? `'${mnemonic}' needs an indirect operand (*)` : `'*' is only valid on a branch or call target`);
     case Fail.Size: {
-      const reg = (op as { reg: Register }).reg;
+      const reg = op.reg!;
       const expected = type.t === "fixed" ? `%${type.reg.name}` : `a ${SIZE_WORD[(type as { bits: number }).bits]} register`;
       return at("PV1004", `operand size mismatch for '${mnemonic}': %${reg.name} is ${SIZE_WORD[reg.bits]}, expected ${expected}`);
     }
     case Fail.Displacement:
-      return at("PV1008", `displacement ${formatValue(BigInt.asIntN(64, v.value))} does not fit in a signed 32-bit field`);
+      return at("PV1008", `displacement ${formatValue(op.bigValue())} does not fit in a signed 32-bit field`);
     case Fail.SymbolicImmediate:
       return at("PV1003", "a symbolic immediate needs a 32-bit field");
     case Fail.Range: {
@@ -465,7 +717,7 @@ function explain(form: Form, type: OperandType, v: OperandValue, mnemonic: strin
       const signExtended = t.signExtended || (t.bits === 32 && form.opsize === 64);
       return at(
         "PV1005",
-        `immediate ${formatValue(narrowImmediate(v.value, form.opsize))} is out of range for ${signExtended ? "a sign-extended " : "an "}${t.bits}-bit field of '${mnemonic}'`,
+        `immediate ${formatValue(narrowImmediate(op.bigValue(), form.opsize))} is out of range for ${signExtended ? "a sign-extended " : "an "}${t.bits}-bit field of '${mnemonic}'`,
       );
     }
     default:
@@ -474,38 +726,47 @@ function explain(form: Form, type: OperandType, v: OperandValue, mnemonic: strin
 }
 
 /** A constant displacement must fit the sign-extended disp32 of 64-bit addressing. */
-function displacementFit(v: OperandValue): Fail {
-  const op = v.parsed as Extract<ParsedOperand, { kind: "mem" }>;
-  if (v.symbol || op.base?.bits === 32 || op.index?.bits === 32) return Fail.None;
-  const d = BigInt.asIntN(64, v.value);
-  return d >= -0x80000000n && d <= 0x7fffffffn ? Fail.None : Fail.Displacement;
+function displacementFit(op: ParsedOperand): Fail {
+  if (op.symbol >= 0 || op.base?.bits === 32 || op.index?.bits === 32) return Fail.None;
+  return op.wide === undefined && op.value >= -0x80000000 && op.value <= 0x7fffffff ? Fail.None : Fail.Displacement;
 }
 
 /**
  * gas reads an immediate of a 16- or 32-bit operation that fits the width unsigned as signed
- * (so $0xffe0 in a 16-bit operation is -32 and fits a sign-extended imm8).
+ * (so $0xffe0 in a 16-bit operation is -32 and fits a sign-extended imm8). `value` is read
+ * modulo 2^64; the result is signed.
  */
 export function narrowImmediate(value: bigint, opsize: number): bigint {
-  if (opsize === 16 && value < 0x10000n) return BigInt.asIntN(16, value);
-  if (opsize === 32 && value < 0x100000000n) return BigInt.asIntN(32, value);
-  return BigInt.asIntN(64, value);
+  const v = BigInt.asUintN(64, value);
+  if (opsize === 16 && v < 0x10000n) return BigInt.asIntN(16, v);
+  if (opsize === 32 && v < 0x100000000n) return BigInt.asIntN(32, v);
+  return BigInt.asIntN(64, v);
 }
 
-/** [signed min, signed limit, unsigned limit] per field width, so range checks allocate nothing. */
-const BOUNDS: Record<number, readonly [bigint, bigint, bigint]> = {
-  8: [-0x80n, 0x80n, 0x100n],
-  16: [-0x8000n, 0x8000n, 0x10000n],
-  32: [-0x80000000n, 0x80000000n, 0x100000000n],
+/** narrowImmediate of an operand's value, as a number (exact, or far outside every field's range). */
+function narrowed(op: ParsedOperand, opsize: number): number {
+  if (op.wide !== undefined) return Number(narrowImmediate(op.wide, opsize));
+  const v = op.value;
+  if (opsize === 16 && v >= 0 && v < 0x10000) return v >= 0x8000 ? v - 0x10000 : v;
+  if (opsize === 32 && v >= 0 && v < 0x100000000) return v >= 0x80000000 ? v - 0x100000000 : v;
+  return v;
+}
+
+/** [signed min, signed limit, unsigned limit] per field width. */
+const BOUNDS: Record<number, readonly [number, number, number]> = {
+  8: [-0x80, 0x80, 0x100],
+  16: [-0x8000, 0x8000, 0x10000],
+  32: [-0x80000000, 0x80000000, 0x100000000],
 };
 
-function immediateFit(form: Form, type: { bits: 8 | 16 | 32 | 64; signExtended: boolean }, v: OperandValue): Fail {
+function immediateFit(form: Form, type: { bits: 8 | 16 | 32 | 64; signExtended: boolean }, op: ParsedOperand): Fail {
   const n = type.bits;
   const opsize = form.opsize;
   // A sign-extended field narrower than the operation holds a symbol's value only at full width.
   const signExtended = type.signExtended || (n === 32 && opsize === 64);
-  if (v.symbol) return signExtended && n < 32 ? Fail.SymbolicImmediate : Fail.None;
+  if (op.symbol >= 0) return signExtended && n < 32 ? Fail.SymbolicImmediate : Fail.None;
   if (n >= 64) return Fail.None;
-  const s = narrowImmediate(v.value, opsize);
+  const s = narrowed(op, opsize);
   const [min, signedLimit, unsignedLimit] = BOUNDS[n]!;
   let ok: boolean;
   if (signExtended) ok = s >= min && s < signedLimit;
@@ -518,18 +779,30 @@ function formatValue(v: bigint): string {
   return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
 }
 
-function toOperand(type: OperandType, v: OperandValue, form: Form): Operand {
-  const op = v.parsed;
-  if (op.kind === "reg") return { kind: "reg", reg: op.reg };
-  if (op.kind === "imm") {
-    const value = v.symbol ? v.value : type.t === "imm" ? BigInt.asUintN(64, narrowImmediate(v.value, form.opsize)) : v.value;
-    return v.symbol ? { kind: "imm", value, symbol: v.symbol } : { kind: "imm", value };
+/**
+ * The Instruction of a matched statement (operand values as 64-bit unsigned BigInts);
+ * `nameOf` names the symbols the operands carry.
+ */
+export function instructionOf(parsed: ParsedInstruction, nameOf: (symbol: number) => string): Instruction {
+  const form = parsed.form;
+  const operands: Operand[] = [];
+  for (let i = 0; i < parsed.count; i++) operands.push(toOperand(form.operands[i]!, parsed.operands[i]!, form, nameOf));
+  return { form, operands, prefixes: parsed.prefixes };
+}
+
+function toOperand(type: OperandType, op: ParsedOperand, form: Form, nameOf: (symbol: number) => string): Operand {
+  if (op.kind === SlotKind.Register) return { kind: "reg", reg: op.reg! };
+  const symbol: SymbolTerm | undefined = op.symbol < 0 ? undefined : op.minus < 0 ? { name: nameOf(op.symbol) } : { name: nameOf(op.symbol), minus: nameOf(op.minus) };
+  if (op.kind === SlotKind.Immediate) {
+    const value = BigInt.asUintN(64, !symbol && type.t === "imm" ? narrowImmediate(op.bigValue(), form.opsize) : op.bigValue());
+    return symbol ? { kind: "imm", value, symbol } : { kind: "imm", value };
   }
-  if (type.t === "rel") return v.symbol ? { kind: "rel", target: v.value, symbol: v.symbol } : { kind: "rel", target: v.value };
-  const mem: { -readonly [K in keyof Extract<Operand, { kind: "mem" }>]?: unknown } = { kind: "mem", scale: op.scale, disp: v.value };
+  const value = BigInt.asUintN(64, op.bigValue());
+  if (type.t === "rel") return symbol ? { kind: "rel", target: value, symbol } : { kind: "rel", target: value };
+  const mem: { -readonly [K in keyof Extract<Operand, { kind: "mem" }>]?: unknown } = { kind: "mem", scale: op.scale, disp: value };
   if (op.seg) mem.seg = op.seg;
   if (op.base) mem.base = op.base;
   if (op.index) mem.index = op.index;
-  if (v.symbol) mem.symbol = v.symbol;
+  if (symbol) mem.symbol = symbol;
   return mem as Operand;
 }

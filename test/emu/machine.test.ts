@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { Machine, RETURN_SENTINEL } from "../../src/emu/machine.js";
 import { PERM_R, PERM_RW, PERM_RWX } from "../../src/emu/memory.js";
-import { BASE, code, reg, run, STACK_TOP } from "./util.js";
+import { BASE, code, machineFor, reg, run, STACK_TOP } from "./util.js";
 
 describe("stops", () => {
   it("ret to the sentinel stops with 'ret'", () => {
@@ -174,6 +174,41 @@ describe("counters and trace", () => {
   });
 });
 
+describe("compiled regions agree with single-stepping", () => {
+  // Single-stepping (a trace) compiles one instruction at a time, so every block boundary goes
+  // through the run loop: an oracle for regions, their step limit, counters and lazy flags.
+  const programs = {
+    "nested loops with loads, stores and a call": `
+      movl $37, %ecx; xorl %eax, %eax; leaq -64(%rsp), %rdi
+      1: movl $5, %ebp
+      2: addq %rcx, %rax; movq %rax, (%rdi,%rbp,8); subq (%rdi), %rdx; cmpq $3, %rbp; jb 3f; incq %rdx; 3: decl %ebp; jg 2b
+      call 4f; decl %ecx; jne 1b; jmp 5f
+      4: pushq %rax; adcq %rbp, %rax; popq %rbx; ret
+      5: cmpq %rax, %rdx`,
+    "flags read in the block after the one that set them": `
+      movl $50, %ecx; movq $-7, %rax
+      1: addq %rcx, %rax; jmp 2f
+      2: adcq $0, %rdx; seto %bl; jle 3f; notq %rdx; 3: subl $1, %ecx; jnz 1b`,
+    "a fault after many iterations": `
+      leaq -32768(%rsp), %rsi
+      1: addq (%rsi), %rax; cmpq %rax, %rbx; jmp 2f
+      2: addq $256, %rsi; jmp 1b`,
+  };
+
+  for (const [name, text] of Object.entries(programs)) {
+    it(`${name}: same state, stop and counters at every step limit`, () => {
+      const all = run(text, undefined, { trace: () => {} }).r.steps;
+      expect(all).toBeGreaterThan(100);
+      for (let limit = 0; limit <= all + 1; limit += limit < 40 ? 1 : 13) {
+        const stepped = run(text, undefined, { maxSteps: limit, trace: () => {} });
+        const compiled = run(text, undefined, { maxSteps: limit });
+        expect(compiled.m.registers(), `at ${limit}`).toEqual(stepped.m.registers());
+        expect(compiled.r, `at ${limit}`).toEqual(stepped.r);
+      }
+    });
+  }
+});
+
 describe("hooks and self-modifying code", () => {
   it("reports calls and returns, so register preservation across a call can be checked", () => {
     const events: string[] = [];
@@ -188,13 +223,19 @@ describe("hooks and self-modifying code", () => {
     expect(reg(m, "rdi")).toBe(42n);
   });
 
+  /** Code that may rewrite itself: its page writable. */
+  const writable = (m: Machine) => m.memory.protect(BASE, 0x1000, PERM_RWX);
+
+  it("a store into another block of a hot region takes effect when that block runs next", () => {
+    // Each iteration rewrites the immediate of the movb at 2: with the counter.
+    const m = machineFor("movl $40, %ecx; xorl %ebx, %ebx; leaq 2f(%rip), %rdi; 1: movb %cl, 1(%rdi); jmp 2f; 2: movb $0, %al; addq %rax, %rbx; decl %ecx; jnz 1b; ret", writable);
+    expect(m.run().stop).toBe("ret");
+    expect(reg(m, "rbx")).toBe(BigInt((40 * 41) / 2));
+  });
+
   it("a store into code already compiled (even the running block) takes effect on the next instruction", () => {
     // The movb rewrites the immediate of the following movl from 1 to 2.
-    const m = new Machine();
-    const bytes = code("movb $2, 1(%rip); movl $1, %eax; ret");
-    m.load(BASE, bytes, PERM_RWX);
-    m.callFrame(STACK_TOP);
-    m.cpu.rip = BASE;
+    const m = machineFor("movb $2, 1(%rip); movl $1, %eax; ret", writable);
     m.run();
     expect(reg(m, "rax")).toBe(2n);
     m.cpu.rip = BASE + 7n;

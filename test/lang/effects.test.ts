@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { SourceFile } from "../../src/diag/diagnostic.js";
 import { assemble } from "../../src/asm/assembler.js";
-import { ARITHMETIC_FLAGS, changedRegisters, effectsOf, FLAGS, hasEffects } from "../../src/x86/effects.js";
+import { changedRegisters, effectsOf, hasEffects } from "../../src/x86/effects.js";
+import { ARITHMETIC_FLAGS, FLAGS } from "../../src/x86/flags.js";
 import { FORMS } from "../../src/x86/table.js";
 
 function effects(text: string) {
