@@ -2,49 +2,34 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe("pvopc emu", () => {
-  beforeEach(() => vi.restoreAllMocks());
-  afterEach(() => vi.restoreAllMocks());
-
   it("reports the registers and flags that changed, the dumped memory and the counters", async () => {
     const r = await cli(["emu", "--asm", "movq $7, (%rdi); movl $1, %eax; subl $1, %eax; ret", "--set", "rdi=0x600000", "--map", "0x600000:ffffffffffffffff", "--dump", "0x600000:8"]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("returned after 4 instructions");
-    expect(r.out).toMatch(/rflags 0x202 -> 0x246 {2}\[IF\] -> \[PF ZF IF\]/);
-    expect(r.out).toContain("0x600000: 07 00 00 00 00 00 00 00");
-    expect(r.out).toContain("counters: 4 instructions (0 nops), 0 calls, 1 returns, 0 pushes, 1 pops, 1 memory reads, 1 memory writes");
+    expect(r.stdout).toContain("returned after 4 instructions");
+    expect(r.stdout).toMatch(/rflags 0x202 -> 0x246 {2}\[IF\] -> \[PF ZF IF\]/);
+    expect(r.stdout).toContain("0x600000: 07 00 00 00 00 00 00 00");
+    expect(r.stdout).toContain("counters: 4 instructions (0 nops), 0 calls, 1 returns, 0 pushes, 1 pops, 1 memory reads, 1 memory writes");
   });
 
   it("traces each instruction and exits 1 on a fault, naming it", async () => {
     const r = await cli(["emu", "--hex", "b8010000000f0b", "--trace"]);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/0x400000: mov +\$0x1,%eax +rax=0x1/);
-    expect(r.out).toContain("fault: #UD at 0x400005: ud2");
+    expect(r.stdout).toMatch(/0x400000: mov +\$0x1,%eax +rax=0x1/);
+    expect(r.stdout).toContain("fault: #UD at 0x400005: ud2");
   });
 
   it("stops at --max-steps and sets any register, cr3 and gs_base included", async () => {
     const r = await cli(["emu", "--asm", "mov %cr3, %rax; mov %gs:0, %rbx; 1: jmp 1b", "--set", "cr3=0x1000", "--set", "gs_base=0x600000", "--map", "0x600000:2a", "--max-steps", "10"]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain("hit the step limit after 10 instructions");
-    expect(r.out).toContain("rax    0x0 -> 0x1000");
-    expect(r.out).toContain("rbx    0x0 -> 0x2a");
+    expect(r.stdout).toContain("hit the step limit after 10 instructions");
+    expect(r.stdout).toContain("rax    0x0 -> 0x1000");
+    expect(r.stdout).toContain("rbx    0x0 -> 0x2a");
   });
 
   it("rejects bad options with exit 2", async () => {
