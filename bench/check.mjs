@@ -2,6 +2,7 @@
 // 1,000 to 100,000 ops (it should grow linearly: the per-op time stays flat). Imports dist/.
 import { SourceFile } from "../dist/diag/diagnostic.js";
 import { check } from "../dist/lang/index.js";
+import { best } from "./timing.mjs";
 
 const BODIES = ["cli", "sti", "pushfq; popq %rax", "pushq %rdi; popfq", "movq %rdi, %rax", "xorl %eax, %eax"];
 
@@ -26,30 +27,25 @@ export function generate(n) {
   return out.join("\n");
 }
 
-function timeCheck(n) {
-  const file = new SourceFile(`bench-${n}.pvop`, generate(n));
-  const start = performance.now();
-  const result = check(file);
-  const ms = performance.now() - start;
-  const errors = result.diagnostics.filter((d) => d.severity === "error");
+/** Checks a generated file of n ops; throws if the generator made a file with errors. */
+function checkGenerated(file) {
+  const errors = check(file).diagnostics.filter((d) => d.severity === "error");
   if (errors.length) throw new Error(`generated file has errors: ${errors[0].message}`);
-  return ms;
 }
 
-function best(n, runs) {
-  let min = Infinity;
-  for (let i = 0; i < runs; i++) min = Math.min(min, timeCheck(n));
-  return min;
+function bestCheck(n, runs) {
+  const file = new SourceFile(`bench-${n}.pvop`, generate(n));
+  return best(runs, () => checkGenerated(file));
 }
 
 export async function run() {
-  timeCheck(1_000); // warm up the JIT and build the parser once
+  bestCheck(1_000, 1); // warm up the JIT and build the parser once
   const rows = [];
-  const t10k = best(10_000, 3);
+  const t10k = bestCheck(10_000, 3);
   rows.push({ name: "check: 10,000 ops", value: Math.round(t10k), unit: "ms" });
-  const base = best(1_000, 5) / 1_000;
+  const base = bestCheck(1_000, 5) / 1_000;
   for (const n of [1_000, 10_000, 100_000]) {
-    const perOp = (n === 10_000 ? t10k : best(n, n >= 100_000 ? 1 : 3)) / n;
+    const perOp = (n === 10_000 ? t10k : bestCheck(n, n >= 100_000 ? 1 : 3)) / n;
     rows.push({ name: `check: per op at ${n.toLocaleString("en-US")} ops`, value: Number((perOp * 1000).toFixed(1)), unit: "µs/op", ratio: Number((perOp / base).toFixed(2)) });
   }
   return rows;

@@ -11,20 +11,10 @@ import { decode } from "../dist/x86/decode.js";
 import { formatListing } from "../dist/x86/print.js";
 import { FORMS } from "../dist/x86/table.js";
 import { corpusSource } from "../test/x86/disasm-gen.mjs";
+import { best } from "./timing.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const INSTRUCTIONS = 200_000;
-
-/** Best wall time of `runs` calls of fn, in milliseconds. */
-function best(runs, fn) {
-  let min = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    min = Math.min(min, Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return min;
-}
 
 /** The corpus's code as assembled by GNU as (without the lines as rejects) and its instruction count. */
 function corpusCode(dir) {
