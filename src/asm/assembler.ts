@@ -5,22 +5,27 @@
  * padding; layout.ts then relaxes branches to a fixed point, resolves what can be resolved
  * inside a section and turns the rest into relocations, exactly where as does.
  *
+ * An instruction statement is parsed, matched and encoded once per text (prepared.ts) and
+ * emitted from there wherever the text comes again; what every statement emitted is logged as
+ * rows (log.ts), from which the listing and the instruction list are built when they are read.
+ *
  * A bad statement yields a Diagnostic (with the span of the offending operand) and assembly
  * goes on with the next one, so one run reports every error.
  */
 import { error, note, type Diagnostic, type SourceFile, type Span } from "../diag/diagnostic.js";
 import type { Image } from "../image/image.js";
-import { encode, FixupList, Sink } from "../x86/encode.js";
+import { encode, FixupList, NO_PREFIXES, Sink } from "../x86/encode.js";
 import { evaluate, isProblem, isSymbolChar, isSymbolStart, parseExpr, problem, type Expr, type ExprContext, type SyntaxProblem, type Value } from "../x86/expr.js";
 import type { Instruction } from "../x86/instruction.js";
-import { instructionOf, matchInstruction, ParsedInstruction, parseInstruction, PREFIX_BYTES, type OperandContext, type ParsedOperand } from "../x86/syntax.js";
+import { matchInstruction, ParsedInstruction, parseInstruction, PREFIX_BYTES, WordTable, type OperandContext, type ParsedOperand } from "../x86/syntax.js";
 import { DIRECTIVES } from "./directives.js";
 import { finish } from "./layout.js";
-import { InstructionLog } from "./log.js";
-import { IntRows } from "./rows.js";
+import { StatementLog } from "./log.js";
+import { PreparedStatements } from "./prepared.js";
 import { scan, type StatementList } from "./scan.js";
-import { SectionState, SymbolTable, type BranchPart, type SymbolId } from "./state.js";
+import { addExact, SectionState, SymbolTable, type SymbolId } from "./state.js";
 import { sectionAttributesByName } from "./sections.js";
+import type { Form } from "../x86/table.js";
 
 export interface AssembleOptions {
   /** Assemble only this range of the file (a .pvop body); diagnostics stay in the file's coordinates. */
@@ -58,18 +63,6 @@ export interface AssembleResult {
   instructions: AssembledInstruction[];
 }
 
-/** Where a statement's bytes went, for the listing: the fields of an `extents` row. */
-export const enum Extent {
-  Line,
-  /** The section's `order`. */
-  Section,
-  Off,
-  Nvar,
-  EndOff,
-  EndNvar,
-  Width,
-}
-
 const LOCAL_SEPARATOR = "\u0002";
 const DOT_PREFIX = "\u0001.";
 
@@ -89,9 +82,8 @@ export class Assembler {
   readonly sectionStack: { current: SectionState; previous: SectionState }[] = [];
   readonly symbols: SymbolTable;
   readonly diagnostics: Diagnostic[] = [];
-  readonly extents = new IntRows(Extent.Width);
-  /** Every emitted instruction. */
-  readonly log = new InstructionLog();
+  /** What every statement emitted, for the listing and the instruction list. */
+  readonly log = new StatementLog();
   /** Forward numeric label references (`1f`) that must find a definition by the end. */
   readonly forwardRefs: { name: string; label: string; span: Span }[] = [];
   private readonly localCounts = new Map<string, number>();
@@ -108,6 +100,8 @@ export class Assembler {
     this.statements = scanned.statements;
     // Most symbols are labels; code labels roughly every other statement.
     this.symbols = new SymbolTable(this.text, this.sectionList, scanned.statements.count / 2);
+    // A large file's instructions are about half its statements, and half of those repeat.
+    this.prepared = new PreparedStatements(this.text, scanned.statements.count / 4);
     for (const p of scanned.problems) this.report(problem("PV1002", p.message, p.start, p.end));
     // GNU as always creates .text, .data and .bss, in that order.
     this.current = this.section(".text");
@@ -115,9 +109,17 @@ export class Assembler {
     this.section(".bss");
     this.previous = this.current;
     this.ctx = {
-      lookup: (name) => this.symbols.value(this.symbol(name)),
-      dot: () => this.dotLabel(),
+      lookup: (name) => {
+        const value = this.symbols.value(this.symbol(name));
+        if (value !== undefined) this.placeBound = true;
+        return value;
+      },
+      dot: () => {
+        this.placeBound = true;
+        return this.dotLabel();
+      },
       local: (label, forward) => {
+        this.placeBound = true;
         const count = this.localCounts.get(label) ?? 0;
         if (!forward) return count === 0 ? undefined : this.localName(label, count);
         return this.localName(label, count + 1);
@@ -186,12 +188,12 @@ export class Assembler {
       id = this.symbol(this.localName(label, n));
     } else id = this.symbolAt(text, start, end);
     const symbols = this.symbols;
-    if (symbols.section(id) || symbols.value(id) !== undefined || symbols.alias(id)) {
+    if (symbols.defined(id)) {
       this.redefinition(symbols.name(id), id, { start, end });
       return;
     }
     symbols.place(id, this.current, this.current.len, this.current.parts.length);
-    symbols.setDefinedAt(id, { start, end });
+    symbols.setDefinedAt(id, start, end);
   }
 
   redefinition(name: string, id: SymbolId, span: Span): void {
@@ -241,20 +243,21 @@ export class Assembler {
   private statement(start: number, end: number, line: number): void {
     const text = this.text;
     let pos = skipBlanks(text, start, end);
-    // Labels: `name:` or `1:`, possibly several.
+    // Labels: `name:` or `1:`, possibly several; then the statement's first word.
+    let wordEnd: number;
     for (;;) {
       if (pos >= end) return;
       const c = text.charCodeAt(pos);
+      wordEnd = pos + 1;
       if (!isSymbolStart(c) && !(c >= 48 && c <= 57)) break;
-      let p = pos + 1;
-      while (p < end && isSymbolChar(text.charCodeAt(p))) p++;
-      if (text.charCodeAt(p) !== 58 || p >= end) break;
-      if (c >= 48 && c <= 57 && !isDigits(text, pos, p)) {
-        this.report(problem("PV1002", `invalid label name '${text.slice(pos, p)}'`, pos, p));
+      while (wordEnd < end && isSymbolChar(text.charCodeAt(wordEnd))) wordEnd++;
+      if (text.charCodeAt(wordEnd) !== 58 || wordEnd >= end) break;
+      if (c >= 48 && c <= 57 && !isDigits(text, pos, wordEnd)) {
+        this.report(problem("PV1002", `invalid label name '${text.slice(pos, wordEnd)}'`, pos, wordEnd));
         return;
       }
-      this.defineLabel(pos, p);
-      pos = skipBlanks(text, p + 1, end);
+      this.defineLabel(pos, wordEnd);
+      pos = skipBlanks(text, wordEnd + 1, end);
     }
     let stop = end;
     while (stop > pos && isBlank(text.charCodeAt(stop - 1))) stop--;
@@ -262,38 +265,34 @@ export class Assembler {
     const off = section.len;
     const nvar = section.parts.length;
     const c = text.charCodeAt(pos);
-    let wordEnd = pos + 1;
-    while (wordEnd < stop && isSymbolChar(text.charCodeAt(wordEnd))) wordEnd++;
     let q = wordEnd;
     while (q < stop && (text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9)) q++;
     if (isSymbolStart(c) && text.charCodeAt(q) === 61 && text.charCodeAt(q + 1) !== 61) {
       this.assign(text.slice(pos, wordEnd), { start: pos, end: wordEnd }, q + 1, stop);
     } else if (c === 46 && wordEnd > pos + 1) {
-      const name = text.slice(pos, wordEnd).toLowerCase();
-      const handler = DIRECTIVES.get(name);
-      if (!handler) this.report(problem("PV1012", `unknown directive '${name}'`, pos, wordEnd));
-      else handler(this, { name, start: pos, end: wordEnd, argsStart: q, argsEnd: stop });
-    } else this.instruction(pos, stop);
-    if (this.current === section && (section.len !== off || section.parts.length !== nvar)) {
-      const extents = this.extents;
-      const k = extents.add();
-      extents.set(k, Extent.Line, line);
-      extents.set(k, Extent.Section, section.order);
-      extents.set(k, Extent.Off, off);
-      extents.set(k, Extent.Nvar, nvar);
-      extents.set(k, Extent.EndOff, section.len);
-      extents.set(k, Extent.EndNvar, section.parts.length);
-    }
+      const directive = DIRECTIVE_NAMES.read(text, pos, wordEnd);
+      if (!directive || DIRECTIVE_NAMES.end !== wordEnd) this.report(problem("PV1012", `unknown directive '${text.slice(pos, wordEnd).toLowerCase()}'`, pos, wordEnd));
+      else directive.handler(this, { name: directive.name, start: pos, end: wordEnd, argsStart: q, argsEnd: stop });
+    } else return this.logged(line, section, off, nvar, this.instruction(pos, stop), pos, stop);
+    this.logged(line, section, off, nvar, -1, pos, stop);
+  }
+
+  /** Logs what the statement at line emitted from off/nvar of `section`, if anything. */
+  private logged(line: number, section: SectionState, off: number, nvar: number, instruction: number, start: number, end: number): void {
+    if (this.current === section && (section.len !== off || section.parts.length !== nvar))
+      this.log.add(line, section.order, off, nvar, section.len, section.parts.length, instruction, start, end);
   }
 
   /** `name = expr`, `.set name, expr`, `.equ name, expr`. */
   assign(name: string, span: Span, start: number, end: number, mustBeNew = false): void {
+    // A symbol with a value changes what statements that mention it assemble to.
+    this.prepared.forgetAll();
     const v = this.value(this.text, start, end);
     if (isProblem(v)) return this.report(v);
     const id = this.symbol(name);
     const symbols = this.symbols;
     if (symbols.section(id) || (mustBeNew && (symbols.value(id) !== undefined || symbols.alias(id)))) return this.redefinition(name, id, span);
-    symbols.setDefinedAt(id, span);
+    symbols.setDefinedAt(id, span.start, span.end);
     if (v.plus === undefined && v.minus === undefined) symbols.assign(id, v.addend);
     else if (v.plus !== undefined && v.minus === undefined) {
       if (v.plus === name) return this.report(problem("PV1018", `symbol '${name}' is defined in terms of itself`, start, end));
@@ -317,59 +316,114 @@ export class Assembler {
       return v;
     },
     symbolAt: (text, start, end) => this.symbolAt(text, start, end),
-    valueOf: (symbol) => this.symbols.value(symbol),
+    valueOf: (symbol) => {
+      const value = this.symbols.value(symbol);
+      if (value !== undefined) this.placeBound = true;
+      return value;
+    },
   };
 
-  /** Parses, matches and encodes one instruction statement; reports what is wrong with it. */
-  private instruction(start: number, end: number): void {
+  /** Instruction statements assembled so far, found again by their text. */
+  readonly prepared: PreparedStatements;
+  /** Set while preparing a statement whose result depends on where it stands or on symbol values. */
+  private placeBound = false;
+
+  /**
+   * Assembles one instruction statement: prepares it (parse, match, encode) unless the same text
+   * was, and emits it. Reports what is wrong with it; the prepared statement, or -1 when no
+   * instruction was emitted.
+   */
+  private instruction(start: number, end: number): number {
+    let k = this.prepared.find(start, end);
+    if (k < 0) {
+      this.placeBound = false;
+      k = this.prepare(start, end);
+      if (k < 0) return -1;
+      if (!this.placeBound) this.prepared.remember(k);
+    }
+    return this.emit(k, start, end);
+  }
+
+  /** Parses, matches and encodes an instruction statement; the prepared statement, or -1 after reporting why not. */
+  private prepare(start: number, end: number): number {
     const parsed = this.parsed;
+    const prepared = this.prepared;
     let bad = parseInstruction(this.text, start, end, parsed);
-    if (bad) return this.report(bad);
-    if (parsed.mnemonic === "") return this.prefixWords(parsed, start, end);
+    if (bad) return this.failed(bad);
+    if (parsed.mnemonic === "") {
+      // Prefix words on their own (`lock` on the line before the instruction) are bytes.
+      const k = prepared.add(undefined, undefined, NO_PREFIXES, parsed.operands, 0);
+      const bytes = Uint8Array.from(parsed.prefixWords.slice(0, parsed.prefixCount), (w) => PREFIX_BYTES.get(w.name)!);
+      prepared.setBytes(k, bytes, bytes.length);
+      return k;
+    }
     bad = matchInstruction(parsed, this.operandContext);
-    if (bad) return this.report(bad);
+    if (bad) return this.failed(bad);
     const branch = this.branchTarget(parsed);
-    if (isProblem(branch)) return this.report(branch);
-    if (branch && parsed.longForm) return this.relaxableBranch(parsed, branch, start, end);
+    if (isProblem(branch)) return this.failed(branch);
+    if (branch && parsed.longForm) {
+      const short = parsed.form;
+      const long = parsed.longForm;
+      const sizes = { long, shortSize: this.branchSize(parsed, short), longSize: this.branchSize(parsed, long) };
+      parsed.form = short;
+      return prepared.add(short, sizes, parsed.prefixes, parsed.operands, parsed.count);
+    }
     const encoded = this.encoded;
     const fixups = this.encodedFixups;
     const error = encode(parsed, 0n, encoded, fixups);
     if (error) {
       const op = error.operand !== undefined ? parsed.operands[error.operand] : undefined;
-      return this.report(problem("PV1007", error.error, op ? op.start : start, op ? op.end : end));
+      return this.failed(problem("PV1007", error.error, op ? op.start : start, op ? op.end : end));
     }
+    const k = prepared.add(parsed.form, undefined, parsed.prefixes, parsed.operands, parsed.count);
+    prepared.setBytes(k, encoded.buf, encoded.len);
+    for (let f = 0; f < fixups.count; f++) {
+      const op = parsed.operands[fixups.operand[f]!]!;
+      const addend = addExact(op.wide ?? op.value, fixups.adjust[f]!);
+      prepared.addFixup(k, fixups.offset[f]!, fixups.size[f]!, fixups.kind[f]!, fixups.branch[f]!, op.symbol, op.minus, addend, op.start - start, op.end - start);
+    }
+    return k;
+  }
+
+  /** Emits prepared statement k for the statement text[start..end); k, or -1 when it is not an instruction or cannot go here. */
+  private emit(k: number, start: number, end: number): number {
+    const prepared = this.prepared;
     const section = this.current;
-    if (section.kind === "nobits") return this.noInstructionsIn(section, start, end);
+    if (section.kind === "nobits") return this.failed(problem("PV1013", `instructions cannot go in the nobits section '${section.name}'`, start, end));
     const off = section.len;
     const nvar = section.parts.length;
-    section.append(encoded.buf, 0, encoded.len);
-    for (let k = 0; k < fixups.count; k++) {
-      const op = parsed.operands[fixups.operand[k]!]!;
-      section.fixups.push({
-        off: off + fixups.offset[k]!,
-        nvar,
-        size: fixups.size[k]!,
-        kind: fixups.kind[k]!,
-        branch: fixups.branch[k]!,
-        plus: op.symbol,
-        minus: op.minus,
-        addend: op.bigValue() + BigInt(fixups.adjust[k]!),
-        start: op.start,
-        end: op.end,
+    const long = prepared.longForm(k);
+    if (long) {
+      const shortSize = prepared.shortSize(k);
+      section.parts.push({
+        kind: "branch",
+        at: off,
+        short: prepared.form(k)!,
+        long,
+        prefixes: prepared.prefixesOf(k),
+        target: prepared.symbol(k, 0),
+        addend: prepared.value(k, 0),
+        start,
+        end,
+        shortSize,
+        longSize: prepared.longSize(k),
+        size: shortSize,
+        isLong: false,
+        encodedAs: undefined,
       });
+      return k;
     }
-    this.log.add(parsed, section.order, off, nvar, encoded.len, start, end);
+    section.reserve(prepared.bytesLengthOf(k));
+    section.len += prepared.copyBytes(k, section.buf, section.len);
+    const first = prepared.firstFixup(k);
+    const last = first + prepared.fixupCount(k);
+    for (let f = first; f < last; f++) section.fixups.addMoved(prepared.fixups, f, off, nvar, start);
+    return prepared.isInstruction(k) ? k : -1;
   }
 
-  /** Prefix words on their own (`lock` on the line before the instruction) are bytes. */
-  private prefixWords(parsed: ParsedInstruction, start: number, end: number): void {
-    const section = this.current;
-    if (section.kind === "nobits") return this.noInstructionsIn(section, start, end);
-    for (const w of parsed.prefixWords) section.append(Uint8Array.of(PREFIX_BYTES.get(w.name)!));
-  }
-
-  private noInstructionsIn(section: SectionState, start: number, end: number): void {
-    this.report(problem("PV1013", `instructions cannot go in the nobits section '${section.name}'`, start, end));
+  private failed(p: SyntaxProblem): -1 {
+    this.report(p);
+    return -1;
   }
 
   /** The branch target operand of a matched statement, if it has one (it must be a symbol plus a constant). */
@@ -385,29 +439,23 @@ export class Assembler {
     return undefined;
   }
 
-  /** A jmp/jcc whose rel8 or rel32 form layout chooses. */
-  private relaxableBranch(parsed: ParsedInstruction, target: ParsedOperand, start: number, end: number): void {
-    const short = instructionOf(parsed, this.nameOf);
-    const long: Instruction = { ...short, form: parsed.longForm! };
-    const shortSize = this.encodedLength(parsed);
-    parsed.form = parsed.longForm!;
-    const longSize = this.encodedLength(parsed);
-    const section = this.current;
-    if (section.kind === "nobits") return this.noInstructionsIn(section, start, end);
-    const off = section.len;
-    const addend = target.bigValue();
-    const part: BranchPart = { kind: "branch", at: off, short, long, target: target.symbol, addend, span: { start, end }, shortSize, longSize, size: shortSize, isLong: false };
-    section.parts.push(part);
-    parsed.form = short.form;
-    this.log.add(parsed, section.order, off, section.parts.length - 1, -1, start, end);
-  }
+  /** Lengths of branch forms to a symbol, which depend on nothing else when there are no prefixes. */
+  private readonly branchSizes = new Map<Form, number>();
 
-  private encodedLength(parsed: ParsedInstruction): number {
+  /** The length of the branch `parsed` in `form`. */
+  private branchSize(parsed: ParsedInstruction, form: Form): number {
+    const known = parsed.prefixes === NO_PREFIXES ? this.branchSizes.get(form) : undefined;
+    if (known !== undefined) return known;
+    parsed.form = form;
     const error = encode(parsed, 0n, this.encoded, this.encodedFixups);
     if (error) throw new Error(`branch form did not encode: ${error.error}`);
+    if (parsed.prefixes === NO_PREFIXES) this.branchSizes.set(form, this.encoded.len);
     return this.encoded.len;
   }
 }
+
+/** The directives by name, found without making a string of it. */
+const DIRECTIVE_NAMES = new WordTable([...DIRECTIVES].map(([name, handler]) => [name, { name, handler }] as const));
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 13;

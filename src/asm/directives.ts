@@ -3,13 +3,13 @@
  * (`.align` counts bytes, like `.balign`). docs/assembler.md lists them.
  */
 import type { Span } from "../diag/diagnostic.js";
-import { ESCAPES, isProblem, problem, type Value } from "../x86/expr.js";
+import { ESCAPES, isProblem, isSymbolChar, problem, type Value } from "../x86/expr.js";
 import { MAX_NOP, nopFill } from "../x86/nops.js";
 import { splitOperands } from "../x86/syntax.js";
 import type { SymbolBinding, SymbolType, SymbolVisibility } from "../image/image.js";
 import type { Assembler } from "./assembler.js";
 import { parseSectionFlags, sectionAttributesByName, sectionKindOf } from "./sections.js";
-import type { AlignPart } from "./state.js";
+import type { AlignPart, SymbolId } from "./state.js";
 
 export interface DirectiveUse {
   /** Lower-case directive name with its dot. */
@@ -103,7 +103,7 @@ function data(size: 1 | 2 | 4 | 8): Handler {
       const section = asm.current;
       const plus = asm.symbol(v.plus);
       const minus = v.minus === undefined ? -1 : asm.symbol(v.minus);
-      section.fixups.push({ off: section.len, nvar: section.parts.length, size, kind: "unsigned", branch: false, plus, minus, addend: v.addend, start: s, end: e });
+      section.fixups.add(section.len, section.parts.length, size, "unsigned", false, plus, minus, v.addend, s, e);
       writeLittleEndian(asm, 0n, size);
     }
   };
@@ -295,26 +295,35 @@ function previous(asm: Assembler): void {
 }
 
 /** The symbol names of `.globl a, b` and friends. */
-function names(asm: Assembler, d: DirectiveUse): { name: string; span: Span }[] {
-  const out: { name: string; span: Span }[] = [];
+/** The symbols named by `.globl a, b` and friends (an invalid name is reported and left out). */
+function names(asm: Assembler, d: DirectiveUse): SymbolId[] {
+  const out: SymbolId[] = [];
   for (const [s, e] of args(asm, d)) {
-    const name = asm.text.slice(s, e);
-    if (!/^[A-Za-z_.$][A-Za-z0-9_.$]*$/.test(name)) asm.report(problem("PV1013", `invalid symbol name '${name}'`, s, e));
-    else out.push({ name, span: { start: s, end: e } });
+    if (!isSymbolName(asm.text, s, e)) asm.report(problem("PV1013", `invalid symbol name '${asm.text.slice(s, e)}'`, s, e));
+    else out.push(asm.symbolAt(asm.text, s, e));
   }
   if (out.length === 0 && d.argsStart >= d.argsEnd) wrongCount(asm, d, "one or more symbol names");
   return out;
 }
 
+/** Whether text[start..end) is a symbol name: letters, digits, `_`, `.` and `$`, not starting with a digit. */
+function isSymbolName(text: string, start: number, end: number): boolean {
+  if (end <= start || !isSymbolChar(text.charCodeAt(start)) || isDigit(text.charCodeAt(start))) return false;
+  for (let i = start + 1; i < end; i++) if (!isSymbolChar(text.charCodeAt(i))) return false;
+  return true;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
 function binding(b: SymbolBinding): Handler {
   return (asm, d) => {
-    for (const { name } of names(asm, d)) asm.symbols.setBinding(asm.symbol(name), b);
+    for (const id of names(asm, d)) asm.symbols.setBinding(id, b);
   };
 }
 
 function visibility(v: SymbolVisibility): Handler {
   return (asm, d) => {
-    for (const { name } of names(asm, d)) asm.symbols.setVisibility(asm.symbol(name), v);
+    for (const id of names(asm, d)) asm.symbols.setVisibility(id, v);
   };
 }
 
@@ -333,9 +342,13 @@ function type(asm: Assembler, d: DirectiveUse): void {
   if (list.length !== 2) return wrongCount(asm, d, "a symbol name and a type (@function, @object, @notype)");
   const [ns, ne] = list[0]!;
   const [ts, te] = list[1]!;
-  const t = TYPE_NAMES[asm.text.slice(ts, te).replace(/^[@%"]/, "").replace(/"$/, "").toLowerCase()];
-  if (!t) return asm.report(problem("PV1013", `unsupported symbol type '${asm.text.slice(ts, te)}'`, ts, te));
-  asm.symbols.setType(asm.symbol(asm.text.slice(ns, ne)), t);
+  // @function, %function, "function"
+  const text = asm.text;
+  const from = ts < te && (text[ts] === "@" || text[ts] === "%" || text[ts] === '"') ? ts + 1 : ts;
+  const to = te > from && text[te - 1] === '"' ? te - 1 : te;
+  const t = TYPE_NAMES[text.slice(from, to).toLowerCase()];
+  if (!t) return asm.report(problem("PV1013", `unsupported symbol type '${text.slice(ts, te)}'`, ts, te));
+  asm.symbols.setType(asm.symbolAt(text, ns, ne), t);
 }
 
 function size(asm: Assembler, d: DirectiveUse): void {
@@ -345,7 +358,7 @@ function size(asm: Assembler, d: DirectiveUse): void {
   const [es, ee] = list[1]!;
   const v: Value | ReturnType<typeof problem> = asm.value(asm.text, es, ee);
   if (isProblem(v)) return asm.report(v);
-  asm.symbols.setSize(asm.symbol(asm.text.slice(ns, ne)), { value: v, span: { start: es, end: ee } });
+  asm.symbols.setSize(asm.symbolAt(asm.text, ns, ne), { value: v, span: { start: es, end: ee } });
 }
 
 function set(mustBeNew: boolean): Handler {
@@ -354,7 +367,7 @@ function set(mustBeNew: boolean): Handler {
     if (list.length !== 2) return wrongCount(asm, d, "a symbol name and an expression");
     const [ns, ne] = list[0]!;
     const name = asm.text.slice(ns, ne);
-    if (!/^[A-Za-z_.$][A-Za-z0-9_.$]*$/.test(name)) return asm.report(problem("PV1013", `invalid symbol name '${name}'`, ns, ne));
+    if (!isSymbolName(asm.text, ns, ne)) return asm.report(problem("PV1013", `invalid symbol name '${name}'`, ns, ne));
     asm.assign(name, { start: ns, end: ne }, list[1]![0], list[1]![1], mustBeNew);
   };
 }

@@ -14,12 +14,11 @@
  */
 import { error } from "../diag/diagnostic.js";
 import type { Image, ImageSymbol, Relocation, RelocationType, Section } from "../image/image.js";
-import { encodeInstruction, isEncodeError } from "../x86/encode.js";
-import type { Instruction } from "../x86/instruction.js";
+import { encode, EncodeInput, FixupList, Sink, SlotKind, type FixupKind } from "../x86/encode.js";
 import { writeNopFill } from "../x86/nops.js";
-import { Extent, type AssembledInstruction, type AssembleResult, type Assembler, type ListingLine } from "./assembler.js";
+import type { AssembledInstruction, AssembleResult, Assembler, ListingLine } from "./assembler.js";
 import { fitsData } from "./directives.js";
-import type { BranchPart, PendingFixup, SectionState, SymbolId } from "./state.js";
+import { addExact, FixupRows, type BranchPart, type SectionState, type SymbolId } from "./state.js";
 
 /** Where a symbol lives once layout is known. */
 type Location =
@@ -59,20 +58,20 @@ export function finish(asm: Assembler): AssembleResult {
   const relocations = new Map<SectionState, Relocation[]>();
   const referencedSections = new Set<SectionState>();
   const usedSymbols = new Set<SymbolId>();
-  const finalBranches = new Map<BranchPart, Instruction>();
-  const relaxFixups = new Map<SectionState, PendingFixup[]>();
+  const relaxFixups = new Map<SectionState, FixupRows>();
   for (const section of sections) {
     const out = new Uint8Array(section.size);
-    if (section.kind !== "nobits") materialize(asm, section, out, finalBranches, relaxFixups);
+    if (section.kind !== "nobits") materialize(asm, section, out, relaxFixups);
     data.set(section, out);
   }
   for (const section of sections) {
     const relocs: Relocation[] = [];
     const out = data.get(section)!;
     const resolver = new FixupResolver(asm, section, out, relocs, referencedSections, usedSymbols);
-    for (const f of section.fixups) resolver.resolve(f);
+    resolver.resolveAll(section.fixups);
     // gas creates the fixups of relaxed branches last, after every other fixup of the section.
-    for (const f of relaxFixups.get(section) ?? []) resolver.resolve(f);
+    const relaxed = relaxFixups.get(section);
+    if (relaxed) resolver.resolveAll(relaxed);
     relocations.set(section, relocs);
   }
 
@@ -99,34 +98,38 @@ export function finish(asm: Assembler): AssembleResult {
       return (listed ??= listing(asm, data));
     },
     get instructions() {
-      return (instructions ??= instructionList(asm, finalBranches));
+      return (instructions ??= instructionList(asm));
     },
   };
 }
 
 /** Grows short branches that cannot reach their targets until nothing changes. */
 function relax(asm: Assembler, section: SectionState): void {
-  const targets = new Map<BranchPart, Extract<Location, { kind: "section" }>>();
-  for (const part of section.parts) {
-    if (part.kind !== "branch") continue;
+  // The branches that may stay short, by part index, with where their targets are.
+  const short: number[] = [];
+  const targets: Extract<Location, { kind: "section" }>[] = [];
+  section.parts.forEach((part, k) => {
+    if (part.kind !== "branch") return;
     const loc = locate(asm, part.target);
     const weak = asm.symbols.binding(part.target) === "weak";
-    if (loc.kind === "section" && loc.section === section && !weak) targets.set(part, loc);
-    else {
+    if (loc.kind === "section" && loc.section === section && !weak) {
+      short.push(k);
+      targets.push(loc);
+    } else {
       part.isLong = true;
       part.size = part.longSize;
     }
-  }
+  });
   for (;;) {
     layoutParts(section);
     let changed = false;
-    for (let k = 0; k < section.parts.length; k++) {
-      const part = section.parts[k]!;
-      if (part.kind !== "branch" || part.isLong) continue;
-      const target = addressOf(targets.get(part)!) + part.addend;
-      const end = BigInt(part.at + section.partOffsets[k]! + part.shortSize);
-      const disp = target - end;
-      if (disp < -128n || disp > 127n) {
+    for (let i = 0; i < short.length; i++) {
+      const k = short[i]!;
+      const part = section.parts[k] as BranchPart;
+      if (part.isLong) continue;
+      const end = part.at + section.partOffsets[k]! + part.shortSize;
+      const disp = addExact(targetAddress(targets[i]!, part.addend), -end);
+      if (disp < -128 || disp > 127) {
         part.isLong = true;
         part.size = part.longSize;
         changed = true;
@@ -134,6 +137,12 @@ function relax(asm: Assembler, section: SectionState): void {
     }
     if (!changed) return;
   }
+}
+
+/** The address a branch to `loc` plus `addend` goes to (layout must be done). */
+function targetAddress(loc: Extract<Location, { kind: "section" }>, addend: number | bigint): number | bigint {
+  const address = loc.section.address(loc.off, loc.nvar);
+  return addExact(loc.extra === 0n ? address : BigInt(address) + loc.extra, addend);
 }
 
 /** Computes alignment padding and the running offsets of the variable parts. */
@@ -156,18 +165,17 @@ function layoutParts(section: SectionState): void {
 }
 
 /** Copies the fixed bytes and fills in padding and branches. */
-function materialize(
-  asm: Assembler,
-  section: SectionState,
-  out: Uint8Array,
-  finalBranches: Map<BranchPart, Instruction>,
-  relaxFixups: Map<SectionState, PendingFixup[]>,
-): void {
+/** A branch being encoded at layout, with its output. */
+const branch = new EncodeInput();
+const encoded = new Sink();
+const encodedFixups = new FixupList();
+
+function materialize(asm: Assembler, section: SectionState, out: Uint8Array, relaxFixups: Map<SectionState, FixupRows>): void {
   let from = 0;
   for (let k = 0; k < section.parts.length; k++) {
     const part = section.parts[k]!;
     const shift = section.partOffsets[k]!;
-    out.set(section.buf.subarray(from, part.at), from + shift);
+    copy(section.buf, from, part.at, out, from + shift);
     from = part.at;
     const addr = part.at + shift;
     if (part.kind === "align") {
@@ -176,25 +184,42 @@ function materialize(
       continue;
     }
     const loc = locate(asm, part.target);
-    let inst: Instruction;
+    const form = part.isLong ? part.long : part.short;
+    const slot = branch.slots[0]!;
+    slot.reset(SlotKind.Relative);
+    branch.form = form;
+    branch.prefixes = part.prefixes;
+    // Resolved in place when the target is here, else a rel32 field left for a relocation.
     if (!part.isLong || (loc.kind === "section" && loc.section === section && asm.symbols.binding(part.target) !== "weak")) {
-      const target = addressOf(loc as Extract<Location, { kind: "section" }>) + part.addend;
-      const chosen = part.isLong ? part.long : part.short;
-      inst = { ...chosen, operands: [{ kind: "rel", target }] };
-    } else inst = part.long;
-    const enc = encodeInstruction(inst, BigInt(addr));
-    if (isEncodeError(enc)) {
-      asm.diagnostics.push(error("PV1014", enc.error, asm.file, part.span));
+      const target = targetAddress(loc as Extract<Location, { kind: "section" }>, part.addend);
+      if (typeof target === "number") slot.value = target;
+      else slot.setValue(target);
+    } else {
+      if (typeof part.addend === "number") slot.value = part.addend;
+      else slot.setValue(part.addend);
+      slot.symbol = part.target;
+    }
+    const bad = encode(branch, BigInt(addr), encoded, encodedFixups);
+    if (bad) {
+      asm.diagnostics.push(error("PV1014", bad.error, asm.file, { start: part.start, end: part.end }));
       continue;
     }
-    out.set(enc.bytes, addr);
-    finalBranches.set(part, part.isLong ? part.long : part.short);
+    copy(encoded.buf, 0, encoded.len, out, addr);
+    part.encodedAs = form;
     let list = relaxFixups.get(section);
-    if (!list) relaxFixups.set(section, (list = []));
-    for (const f of enc.fixups)
-      list.push({ off: part.at + f.offset, nvar: k, size: f.size, kind: f.kind, branch: true, plus: asm.symbol(f.symbol.name), minus: -1, addend: f.addend, start: part.span.start, end: part.span.end });
+    if (!list) relaxFixups.set(section, (list = new FixupRows()));
+    for (let f = 0; f < encodedFixups.count; f++) {
+      const addend = addExact(part.addend, encodedFixups.adjust[f]!);
+      list.add(part.at + encodedFixups.offset[f]!, k, encodedFixups.size[f]!, encodedFixups.kind[f]!, true, part.target, -1, addend, part.start, part.end);
+    }
   }
-  out.set(section.buf.subarray(from, section.len), from + section.partOffsets[section.parts.length]!);
+  copy(section.buf, from, section.len, out, from + section.partOffsets[section.parts.length]!);
+}
+
+/** Copies source[from..to) to target at `at`; a short run by hand (a subarray is an object). */
+function copy(source: Uint8Array, from: number, to: number, target: Uint8Array, at: number): void {
+  if (to - from > 64) target.set(source.subarray(from, to), at);
+  else for (let i = from; i < to; i++) target[at + i - from] = source[i]!;
 }
 
 class FixupResolver {
@@ -207,20 +232,48 @@ class FixupResolver {
     readonly usedSymbols: Set<SymbolId>,
   ) {}
 
-  private fail(f: PendingFixup, code: string, message: string): void {
-    this.asm.diagnostics.push(error(code, message, this.asm.file, { start: f.start, end: f.end }));
+  /** The fixup being resolved: `k` of `fixups`. */
+  private fixups!: FixupRows;
+  private k = 0;
+
+  private fail(code: string, message: string): void {
+    this.asm.diagnostics.push(error(code, message, this.asm.file, this.fixups.span(this.k)));
   }
 
-  resolve(f: PendingFixup): void {
+  resolveAll(fixups: FixupRows): void {
+    this.fixups = fixups;
+    for (this.k = 0; this.k < fixups.count; this.k++) this.resolve();
+  }
+
+  /** Fixup `k` of `fixups`. */
+  private resolve(): void {
     const asm = this.asm;
-    const at = this.section.address(f.off, f.nvar);
-    let addend = f.addend;
-    let kind = f.kind;
-    let plus: Location | undefined = locate(asm, f.plus);
-    if (f.minus >= 0) {
-      const minus = locate(asm, f.minus);
+    const symbols = asm.symbols;
+    const fixups = this.fixups;
+    const k = this.k;
+    const plus = fixups.plus(k);
+    const addend = fixups.addend(k);
+    const section = symbols.section(plus);
+    // The common case, done with numbers: a label or an undefined symbol plus a constant.
+    if (typeof addend === "number" && fixups.minus(k) < 0 && (section || (symbols.value(plus) === undefined && !symbols.alias(plus)))) {
+      if (section) this.resolveAgainst(section, section.address(symbols.off(plus), symbols.nvar(plus)), plus, fixups.kind(k), addend);
+      else this.relocateByName(plus, fixups.kind(k), addend);
+    } else this.resolveExpression(typeof addend === "number" ? BigInt(addend) : addend);
+  }
+
+  /** Any fixup: with a subtracted symbol, constants and aliases, in BigInt arithmetic. */
+  private resolveExpression(addend: bigint): void {
+    const asm = this.asm;
+    const fixups = this.fixups;
+    const k = this.k;
+    const minusId = fixups.minus(k);
+    const at = this.section.address(fixups.off(k), fixups.nvar(k));
+    let kind = fixups.kind(k);
+    let plus: Location | undefined = locate(asm, fixups.plus(k));
+    if (minusId >= 0) {
+      const minus = locate(asm, minusId);
       if (minus.kind === "abs") addend -= minus.value;
-      else if (minus.kind === "undefined") return this.fail(f, "PV1018", `cannot subtract the undefined symbol '${asm.displayName(asm.symbols.name(f.minus))}'`);
+      else if (minus.kind === "undefined") return this.fail("PV1018", `cannot subtract the undefined symbol '${asm.displayName(asm.symbols.name(minusId))}'`);
       else if (plus?.kind === "section" && plus.section === minus.section) {
         addend += addressOf(plus) - addressOf(minus);
         plus = undefined;
@@ -228,56 +281,85 @@ class FixupResolver {
         // sym - b, with b in this section: a pc-relative field.
         addend += BigInt(at) - addressOf(minus);
         kind = "pcrel";
-      } else return this.fail(f, "PV1018", `cannot subtract '${asm.displayName(asm.symbols.name(f.minus))}': it is in another section`);
+      } else return this.fail("PV1018", `cannot subtract '${asm.displayName(asm.symbols.name(minusId))}': it is in another section`);
     }
     if (plus?.kind === "abs") {
       addend += plus.value;
       plus = undefined;
     }
     if (plus === undefined) {
-      if (kind === "pcrel") return this.fail(f, "PV1018", "a pc-relative field needs a symbol");
-      return this.write(f, addend, kind === "signed");
+      if (kind === "pcrel") return this.fail("PV1018", "a pc-relative field needs a symbol");
+      return this.write(addend, kind === "signed");
     }
-    const named = f.plus;
-    if (plus.kind === "section" && !asm.symbols.external(named)) {
-      const target = addressOf(plus) + addend;
-      if (kind === "pcrel" && plus.section === this.section) return this.write(f, target - BigInt(at), true);
-      this.referencedSections.add(plus.section);
-      return this.relocate(f, kind, plus.section.name, target, false);
-    }
-    // A global, weak or undefined symbol: relocated by name.
-    const symbol = plus.kind === "undefined" ? plus.symbol : named;
-    const symbolName = asm.symbols.name(symbol);
-    if (asm.symbols.temporary(symbol) && plus.kind === "undefined" && symbolName.includes("\u0002")) return; // reported as PV1019
-    this.usedSymbols.add(symbol);
-    const extra = plus.kind === "undefined" ? plus.extra : 0n;
-    this.relocate(f, kind, symbolName, addend + extra, true);
+    if (plus.kind === "section") this.resolveAgainst(plus.section, addressOf(plus), fixups.plus(k), kind, addend);
+    else this.relocateByName(plus.symbol, kind, addend + plus.extra);
   }
 
-  private write(f: PendingFixup, value: bigint, signed: boolean): void {
-    const size = f.size;
-    const v = BigInt.asIntN(64, value);
-    const bits = BigInt(size * 8);
-    const ok = size === 8 || (signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : fitsData(v, size));
+  /** The field's symbol (`named`, or what it stands for) is at `address` of `section`. */
+  private resolveAgainst(section: SectionState, address: number | bigint, named: SymbolId, kind: FixupKind, addend: number | bigint): void {
+    // A global or weak symbol keeps its relocation by name.
+    if (this.asm.symbols.external(named)) return this.relocateByName(named, kind, addend);
+    const target = addExact(address, addend);
+    const at = this.section.address(this.fixups.off(this.k), this.fixups.nvar(this.k));
+    if (kind === "pcrel" && section === this.section) return this.write(addExact(target, -at), true);
+    this.referencedSections.add(section);
+    this.relocate(kind, section.name, target, false);
+  }
+
+  /** A global, weak or undefined symbol: relocated by name. */
+  private relocateByName(symbol: SymbolId, kind: FixupKind, addend: number | bigint): void {
+    const symbols = this.asm.symbols;
+    // A numeric label reference with no definition, reported as PV1019.
+    if (symbols.temporary(symbol) && !symbols.section(symbol) && symbols.name(symbol).includes("\u0002")) return;
+    this.usedSymbols.add(symbol);
+    this.relocate(kind, symbols.name(symbol), addend, true);
+  }
+
+  private write(value: number | bigint, signed: boolean): void {
+    const fixups = this.fixups;
+    const k = this.k;
+    const size = fixups.size(k);
+    const ok = typeof value === "number" ? fitsField(value, size, signed) : fitsBigField(value, size, signed);
     if (!ok) {
-      if (f.branch) return this.fail(f, "PV1014", `branch target out of range for a rel${size * 8} displacement`);
-      return this.fail(f, "PV1017", `value ${v} does not fit in ${size * 8} bits`);
+      if (fixups.branch(k)) return this.fail("PV1014", `branch target out of range for a rel${size * 8} displacement`);
+      return this.fail("PV1017", `value ${BigInt.asIntN(64, BigInt(value))} does not fit in ${size * 8} bits`);
     }
-    const at = this.section.address(f.off, f.nvar);
-    let x = BigInt.asUintN(size * 8, v);
+    const at = this.section.address(fixups.off(k), fixups.nvar(k));
+    if (typeof value === "number" && size <= 4) {
+      for (let i = 0; i < size; i++) this.out[at + i] = (value >>> (8 * i)) & 0xff;
+      return;
+    }
+    let x = BigInt.asUintN(size * 8, BigInt(value));
     for (let i = 0; i < size; i++) {
       this.out[at + i] = Number(x & 0xffn);
       x >>= 8n;
     }
   }
 
-  private relocate(f: PendingFixup, kind: string, symbol: string, addend: bigint, external: boolean): void {
-    const size = f.size;
+  private relocate(kind: FixupKind, symbol: string, addend: number | bigint, external: boolean): void {
+    const fixups = this.fixups;
+    const k = this.k;
+    const size = fixups.size(k);
     let type: RelocationType;
-    if (kind === "pcrel") type = size === 8 ? "R_X86_64_PC64" : size === 4 ? (f.branch && external ? "R_X86_64_PLT32" : "R_X86_64_PC32") : size === 2 ? "R_X86_64_PC16" : "R_X86_64_PC8";
+    if (kind === "pcrel") type = size === 8 ? "R_X86_64_PC64" : size === 4 ? (fixups.branch(k) && external ? "R_X86_64_PLT32" : "R_X86_64_PC32") : size === 2 ? "R_X86_64_PC16" : "R_X86_64_PC8";
     else type = size === 8 ? "R_X86_64_64" : size === 4 ? (kind === "signed" ? "R_X86_64_32S" : "R_X86_64_32") : size === 2 ? "R_X86_64_16" : "R_X86_64_8";
-    this.relocs.push({ offset: this.section.address(f.off, f.nvar), type, symbol, addend: BigInt.asIntN(64, addend) });
+    this.relocs.push({ offset: this.section.address(fixups.off(k), fixups.nvar(k)), type, symbol, addend: BigInt.asIntN(64, BigInt(addend)) });
   }
+}
+
+
+/** Whether a value fits a field of `size` bytes: as a signed one, or as gas takes data (signed or unsigned). */
+function fitsField(v: number, size: number, signed: boolean): boolean {
+  if (size === 8) return true;
+  const half = 2 ** (size * 8 - 1);
+  return signed ? v >= -half && v < half : v > -2 * half && v < 2 * half;
+}
+
+function fitsBigField(value: bigint, size: number, signed: boolean): boolean {
+  if (size === 8) return true;
+  const v = BigInt.asIntN(64, value);
+  const bits = BigInt(size * 8);
+  return signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : fitsData(v, size);
 }
 
 function symbolTable(asm: Assembler, sections: SectionState[], referencedSections: Set<SectionState>, usedSymbols: Set<SymbolId>): ImageSymbol[] {
@@ -325,35 +407,38 @@ function symbolTable(asm: Assembler, sections: SectionState[], referencedSection
 
 function listing(asm: Assembler, data: Map<SectionState, Uint8Array>): ListingLine[] {
   const lines: ListingLine[] = [];
-  const extents = asm.extents;
-  for (let k = 0; k < extents.count; k++) {
-    const line = extents.get(k, Extent.Line);
-    const section = asm.sectionList[extents.get(k, Extent.Section)]!;
-    const start = section.address(extents.get(k, Extent.Off), extents.get(k, Extent.Nvar));
-    const end = section.address(extents.get(k, Extent.EndOff), extents.get(k, Extent.EndNvar));
+  const log = asm.log;
+  for (let k = 0; k < log.count; k++) {
+    const at = log.placed(k);
+    const section = asm.sectionList[at.section]!;
+    const start = section.address(at.off, at.nvar);
+    const end = section.address(at.endOff, at.endNvar);
     const bytes = data.get(section)!.subarray(start, end);
     const last = lines[lines.length - 1];
-    if (last && last.line === line && last.section === section.name && last.offset + last.bytes.length === start) {
+    if (last && last.line === at.line && last.section === section.name && last.offset + last.bytes.length === start) {
       last.bytes = data.get(section)!.subarray(last.offset, end);
       continue;
     }
-    lines.push({ line, section: section.name, offset: start, bytes, source: asm.file.lineText(line) });
+    lines.push({ line: at.line, section: section.name, offset: start, bytes, source: asm.file.lineText(at.line) });
   }
   return lines;
 }
 
-function instructionList(asm: Assembler, finalBranches: Map<BranchPart, Instruction>): AssembledInstruction[] {
+function instructionList(asm: Assembler): AssembledInstruction[] {
   const log = asm.log;
   const out: AssembledInstruction[] = [];
   for (let k = 0; k < log.count; k++) {
-    const at = log.place(k);
+    if (!log.isInstruction(k)) continue;
+    const at = log.placed(k);
     const section = asm.sectionList[at.section]!;
     const offset = section.address(at.off, at.nvar);
-    const span = { start: at.start, end: at.end };
-    if (at.length < 0) {
+    const span = log.span(k);
+    const instruction = log.instruction(k, asm.text, asm.prepared, asm.nameOf);
+    if (at.endNvar > at.nvar) {
+      // A relaxed branch, in the form it was encoded in.
       const branch = section.parts[at.nvar] as BranchPart;
-      out.push({ instruction: finalBranches.get(branch) ?? branch.short, section: section.name, offset, length: branch.size, span });
-    } else out.push({ instruction: log.instruction(k, asm.text, asm.nameOf), section: section.name, offset, length: at.length, span });
+      out.push({ instruction: branch.encodedAs ? { ...instruction, form: branch.encodedAs } : instruction, section: section.name, offset, length: branch.size, span });
+    } else out.push({ instruction, section: section.name, offset, length: at.endOff - at.off, span });
   }
   return out;
 }

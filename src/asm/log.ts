@@ -1,51 +1,48 @@
 /**
- * The emitted instructions, kept compactly so that `AssembleResult.instructions` can list them
- * without the assembler building an Instruction object (and its operand objects) per line.
- * Parsing a statement depends on its text alone, so the log keeps only what matching added:
- * the form, the folded operand values and symbols, and the prefixes when there are any. An
- * Instruction is rebuilt, when the list is read, by parsing the statement again and putting
- * those back.
+ * What each statement emitted, one row per statement that put bytes (or a relaxable branch)
+ * into a section: where they went, for the listing, and for an instruction the prepared
+ * statement it is (see PreparedStatements), which keeps what matching added to its text: the
+ * form, the folded operand values and symbols, the prefixes. Parsing a statement depends on its
+ * text alone, so `AssembleResult.instructions` is rebuilt from these rows, when it is read, by
+ * parsing the statement again; the assembler builds no Instruction object per line.
  */
-import { MAX_OPERANDS, NO_PREFIXES } from "../x86/encode.js";
-import type { Instruction, Prefixes } from "../x86/instruction.js";
+import type { Instruction } from "../x86/instruction.js";
 import { instructionOf, ParsedInstruction, parseInstruction } from "../x86/syntax.js";
-import { FORMS } from "../x86/table.js";
+import type { PreparedStatements } from "./prepared.js";
 import { IntRows } from "./rows.js";
 
 /** The fields of a row. */
 const enum Field {
+  /** 1-based source line. */
+  Line,
   /** The section's `order`. */
   Section,
+  /** Where the statement's bytes start and end, as section positions (see SectionState). */
   Off,
   Nvar,
-  /** -1 for a relaxable branch: its section's variable part `parts[Nvar]`, sized by layout. */
-  Length,
+  EndOff,
+  EndNvar,
+  /** The instruction's text. */
   SpanStart,
   SpanEnd,
-  Form,
-  /** Then per operand: its symbol and the symbol it subtracts (-1: none). */
-  Operands,
+  /** The prepared statement of an instruction, -1 for a statement that is not one. */
+  Prepared,
+  Width,
 }
 
-const WIDTH = Field.Operands + 2 * MAX_OPERANDS;
-
-export interface LoggedInstruction {
+/** Where a statement's bytes are. */
+export interface Placed {
+  readonly line: number;
   readonly section: number;
   readonly off: number;
   readonly nvar: number;
-  /** -1 for a relaxable branch. */
-  readonly length: number;
-  readonly start: number;
-  readonly end: number;
+  readonly endOff: number;
+  /** Above `nvar` when the statement is a relaxable branch, the variable part `parts[nvar]`. */
+  readonly endNvar: number;
 }
 
-export class InstructionLog {
-  private readonly rows = new IntRows(WIDTH);
-  /** MAX_OPERANDS operand values per row (see OperandSlot.value), and those a number does not hold exactly. */
-  private values = new Float64Array(256 * MAX_OPERANDS);
-  private readonly wide = new Map<number, bigint>();
-  /** The prefixes of rows that have any. */
-  private readonly prefixes = new Map<number, Prefixes>();
+export class StatementLog {
+  private readonly rows = new IntRows(Field.Width);
   /** The statement an Instruction is rebuilt in. */
   private readonly scratch = new ParsedInstruction();
 
@@ -53,59 +50,60 @@ export class InstructionLog {
     return this.rows.count;
   }
 
-  /** Logs a matched statement placed at `off`/`nvar` of a section; length -1 for a relaxable branch. */
-  add(parsed: ParsedInstruction, section: number, off: number, nvar: number, length: number, start: number, end: number): void {
+  /** Logs a statement that emitted section[off/nvar .. endOff/endNvar): instruction `prepared` (-1: none) from text[start..end). */
+  add(line: number, section: number, off: number, nvar: number, endOff: number, endNvar: number, prepared: number, start: number, end: number): void {
     const rows = this.rows;
     const k = rows.add();
+    rows.set(k, Field.Line, line);
     rows.set(k, Field.Section, section);
     rows.set(k, Field.Off, off);
     rows.set(k, Field.Nvar, nvar);
-    rows.set(k, Field.Length, length);
+    rows.set(k, Field.EndOff, endOff);
+    rows.set(k, Field.EndNvar, endNvar);
     rows.set(k, Field.SpanStart, start);
     rows.set(k, Field.SpanEnd, end);
-    rows.set(k, Field.Form, parsed.form.id);
-    if ((k + 1) * MAX_OPERANDS > this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    for (let i = 0; i < parsed.count; i++) {
-      const op = parsed.operands[i]!;
-      rows.set(k, Field.Operands + 2 * i, op.symbol);
-      rows.set(k, Field.Operands + 2 * i + 1, op.minus);
-      this.values[k * MAX_OPERANDS + i] = op.value;
-      if (op.wide !== undefined) this.wide.set(k * MAX_OPERANDS + i, op.wide);
-    }
-    if (parsed.prefixes !== NO_PREFIXES) this.prefixes.set(k, parsed.prefixes);
+    rows.set(k, Field.Prepared, prepared);
   }
 
-  /** Where instruction k is. */
-  place(k: number): LoggedInstruction {
+  /** Where statement k's bytes are. */
+  placed(k: number): Placed {
     const rows = this.rows;
     return {
+      line: rows.get(k, Field.Line),
       section: rows.get(k, Field.Section),
       off: rows.get(k, Field.Off),
       nvar: rows.get(k, Field.Nvar),
-      length: rows.get(k, Field.Length),
-      start: rows.get(k, Field.SpanStart),
-      end: rows.get(k, Field.SpanEnd),
+      endOff: rows.get(k, Field.EndOff),
+      endNvar: rows.get(k, Field.EndNvar),
     };
   }
 
+  isInstruction(k: number): boolean {
+    return this.rows.get(k, Field.Prepared) >= 0;
+  }
+
+  /** The text of instruction k. */
+  span(k: number): { start: number; end: number } {
+    return { start: this.rows.get(k, Field.SpanStart), end: this.rows.get(k, Field.SpanEnd) };
+  }
+
   /** Instruction k of the statements of `text`, rebuilt; `nameOf` names the symbols. */
-  instruction(k: number, text: string, nameOf: (symbol: number) => string): Instruction {
+  instruction(k: number, text: string, prepared: PreparedStatements, nameOf: (symbol: number) => string): Instruction {
     const rows = this.rows;
     const parsed = this.scratch;
     const bad = parseInstruction(text, rows.get(k, Field.SpanStart), rows.get(k, Field.SpanEnd), parsed);
     if (bad) throw new Error(`a logged statement no longer parses: ${bad.message}`);
-    parsed.form = FORMS[rows.get(k, Field.Form)]!;
-    parsed.prefixes = this.prefixes.get(k) ?? NO_PREFIXES;
+    const p = rows.get(k, Field.Prepared);
+    parsed.form = prepared.form(p)!;
+    parsed.prefixes = prepared.prefixesOf(p);
     for (let i = 0; i < parsed.count; i++) {
       const op = parsed.operands[i]!;
-      op.symbol = rows.get(k, Field.Operands + 2 * i);
-      op.minus = rows.get(k, Field.Operands + 2 * i + 1);
-      op.value = this.values[k * MAX_OPERANDS + i]!;
-      op.wide = this.wide.get(k * MAX_OPERANDS + i);
+      if (!op.folded) continue;
+      op.symbol = prepared.symbol(p, i);
+      op.minus = prepared.minus(p, i);
+      const value = prepared.value(p, i);
+      if (typeof value === "number") op.value = value;
+      else op.setValue(value);
     }
     return instructionOf(parsed, nameOf);
   }

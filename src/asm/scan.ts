@@ -51,87 +51,73 @@ export class StatementList {
 
 const NL = 10;
 const QUOTE = 34;
+const APOSTROPHE = 39;
 const BACKSLASH = 92;
 const SLASH = 47;
 const STAR = 42;
+const HASH = 35;
+const SEMICOLON = 59;
 
-// Character classes: the scanner's inner loop only looks at a character's class, and most
-// characters are PLAIN. Code units from 128 up are PLAIN unless a comment marker starts with one.
-const PLAIN = 0;
-const BLANK = 1;
-const NEWLINE = 2;
-const SEMICOLON = 3;
-const STRING = 4;
-const CHARACTER = 5; // ' starts a character literal
-const SLASH_CLASS = 6;
-const HASH = 7;
-const MARKER = 8; // the first character of an extra comment marker
-
-const CLASSES = new Uint8Array(128);
-CLASSES[32] = CLASSES[9] = CLASSES[13] = BLANK;
-CLASSES[NL] = NEWLINE;
-CLASSES[59] = SEMICOLON;
-CLASSES[QUOTE] = STRING;
-CLASSES[39] = CHARACTER;
-CLASSES[SLASH] = SLASH_CLASS;
-CLASSES[35] = HASH;
+/** The characters that are more than statement text: separators, quotes, comment starts. */
+const SPECIAL = /[;"'#/]/g;
 
 /** Scans text[start..end); `firstLine` is the 1-based line of `start`. */
 export function scan(text: string, start: number, end: number, firstLine: number, lineComments: readonly string[] = []): ScanResult {
   const statements = new StatementList();
   const problems: { start: number; end: number; message: string }[] = [];
   const markers = lineComments.filter((m) => m.length > 0);
-  const classes = markers.length ? withMarkers(markers) : CLASSES;
+  // Most of the text is passed over by indexOf and a regular expression, line by line and from
+  // one special character to the next; only those are looked at one by one.
+  const special = markers.length ? specialWith(markers) : SPECIAL;
   const blocks: number[] = []; // block comments as start, stop pairs
   let line = firstLine;
   let stmtStart = start;
   let stmtLine = line;
-  let lineStart = true; // only blanks so far on this line
+  // Whether only blanks are on the line before a `/` (then a comment): true at a line start,
+  // false after anything but blanks and block comments; `plainFrom` is where unread text starts.
+  let lineStart = true;
+  let plainFrom = start;
+  let next = -1; // the next special character at or after i (end when there is none)
   let i = start;
   while (i < end) {
-    const c = text.charCodeAt(i);
-    const cls = c < 128 ? classes[c]! : classes === CLASSES ? PLAIN : markers.some((m) => m.charCodeAt(0) === c) ? MARKER : PLAIN;
-    switch (cls) {
-      case PLAIN:
-        lineStart = false;
-        i++;
-        continue;
-      case BLANK:
-        i++;
-        continue;
-      case NEWLINE:
-        if (i > stmtStart) statements.push(stmtStart, i, stmtLine);
-        i++;
-        line++;
-        stmtStart = i;
-        stmtLine = line;
-        lineStart = true;
-        continue;
-      case SEMICOLON:
-        if (i > stmtStart) statements.push(stmtStart, i, stmtLine);
-        i++;
-        stmtStart = i;
-        stmtLine = line;
-        lineStart = false;
-        continue;
-      case STRING: {
-        // A string: skip to the closing quote, honouring backslash escapes.
-        let k = i + 1;
-        while (k < end && text.charCodeAt(k) !== QUOTE && text.charCodeAt(k) !== NL) k += text.charCodeAt(k) === BACKSLASH ? 2 : 1;
-        if (k >= end || text.charCodeAt(k) !== QUOTE) {
-          problems.push({ start: i, end: Math.min(k, end), message: "missing closing '\"'" });
-          i = Math.min(k, end);
-        } else i = k + 1;
-        lineStart = false;
-        continue;
-      }
-      case CHARACTER:
-        // 'c character literal: the character after the quote is data (even '#' or ';').
-        i += text.charCodeAt(i + 1) === BACKSLASH ? 3 : 2;
-        lineStart = false;
-        continue;
+    if (next < i) {
+      special.lastIndex = i;
+      next = special.test(text) ? Math.min(special.lastIndex - 1, end) : end;
     }
-    if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+    let newline = text.indexOf("\n", i);
+    if (newline < 0 || newline > end) newline = end;
+    if (newline < next) {
+      // The rest of the line has nothing special in it.
+      if (newline > stmtStart) statements.push(stmtStart, newline, stmtLine);
+      i = stmtStart = plainFrom = newline + 1;
+      stmtLine = ++line;
+      lineStart = true;
+      continue;
+    }
+    if (next === end) break;
+    i = next;
+    const c = text.charCodeAt(i);
+    if (c === SEMICOLON) {
+      if (i > stmtStart) statements.push(stmtStart, i, stmtLine);
+      stmtStart = plainFrom = ++i;
+      stmtLine = line;
+      lineStart = false;
+    } else if (c === QUOTE) {
+      // A string: skip to the closing quote, honouring backslash escapes.
+      let k = i + 1;
+      while (k < end && text.charCodeAt(k) !== QUOTE && text.charCodeAt(k) !== NL) k += text.charCodeAt(k) === BACKSLASH ? 2 : 1;
+      if (k >= end || text.charCodeAt(k) !== QUOTE) {
+        problems.push({ start: i, end: Math.min(k, end), message: "missing closing '\"'" });
+        i = Math.min(k, end);
+      } else i = k + 1;
+      plainFrom = i;
+      lineStart = false;
+    } else if (c === APOSTROPHE) {
+      // 'c character literal: the character after the quote is data (even '#' or ';').
+      i += text.charCodeAt(i + 1) === BACKSLASH ? 3 : 2;
+      plainFrom = i;
+      lineStart = false;
+    } else if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
       const close = text.indexOf("*/", i + 2);
       const stop = close < 0 || close + 2 > end ? end : close + 2;
       if (close < 0 || close + 2 > end) problems.push({ start: i, end: i + 2, message: "unterminated comment" });
@@ -144,32 +130,37 @@ export function scan(text: string, start: number, end: number, firstLine: number
         stmtStart = stop;
         stmtLine = line;
       }
-      i = stop;
-      continue;
-    }
-    if (cls === HASH || (cls === SLASH_CLASS && lineStart) || markers.some((m) => text.startsWith(m, i))) {
+      // Blanks and the comment leave lineStart as it was.
+      if (lineStart && !onlyBlanks(text, plainFrom, i)) lineStart = false;
+      i = plainFrom = stop;
+    } else if (c === HASH || (c === SLASH && lineStart && onlyBlanks(text, plainFrom, i)) || markers.some((m) => text.startsWith(m, i))) {
       // A line comment ends the statement; the newline after it starts the next one.
       if (i > stmtStart) statements.push(stmtStart, i, stmtLine);
       const newline = text.indexOf("\n", i);
-      i = newline < 0 || newline > end ? end : newline;
-      stmtStart = i;
-      continue;
+      i = stmtStart = plainFrom = newline < 0 || newline > end ? end : newline;
+    } else {
+      // A `/` that divides, or a character a marker starts with: text like any other.
+      lineStart = false;
+      plainFrom = ++i;
     }
-    lineStart = false;
-    i++;
   }
   if (end > stmtStart) statements.push(stmtStart, end, stmtLine);
   return { clean: blocks.length ? blankRanges(text, blocks) : text, statements, problems };
 }
 
-/** CLASSES with the first characters of extra comment markers (below 128) marked. */
-function withMarkers(markers: readonly string[]): Uint8Array {
-  const classes = CLASSES.slice();
-  for (const m of markers) {
-    const c = m.charCodeAt(0);
-    if (c < 128 && classes[c] === PLAIN) classes[c] = MARKER;
+/** SPECIAL with the first characters of extra comment markers. */
+function specialWith(markers: readonly string[]): RegExp {
+  const starts = markers.map((m) => `\\u${m.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+  return new RegExp(`[;"'#/${starts}]`, "g");
+}
+
+/** Whether text[from..to) holds only blanks (space, tab, carriage return). */
+function onlyBlanks(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
   }
-  return classes;
+  return true;
 }
 
 /** The text with each [start, stop) range of `ranges` turned into blanks, newlines kept. */

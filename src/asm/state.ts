@@ -6,27 +6,34 @@
  * recomputed cheaply while branches grow.
  */
 import type { Span } from "../diag/diagnostic.js";
-import type { Instruction } from "../x86/instruction.js";
+import type { Prefixes } from "../x86/instruction.js";
+import type { Form } from "../x86/table.js";
 import type { FixupKind } from "../x86/encode.js";
 import type { Value } from "../x86/expr.js";
 import type { SectionFlags, SymbolBinding, SymbolType, SymbolVisibility } from "../image/image.js";
-import { IntRows } from "./rows.js";
+import { hashCapacity, INITIAL_ROWS, IntRows, ValueColumn } from "./rows.js";
 
 export interface BranchPart {
   readonly kind: "branch";
   /** Offset in the section's fixed bytes where the branch sits. */
   readonly at: number;
-  /** Encodings chosen after layout; `short` is the rel8 form, `long` the rel32 form. */
-  readonly short: Instruction;
-  readonly long: Instruction;
+  /** The forms layout chooses from: `short` is the rel8 form, `long` the rel32 form. */
+  readonly short: Form;
+  readonly long: Form;
+  readonly prefixes: Prefixes;
   readonly target: SymbolId;
-  readonly addend: bigint;
-  readonly span: Span;
-  shortSize: number;
-  longSize: number;
+  /** A number when that is exact. */
+  readonly addend: number | bigint;
+  /** The statement, for diagnostics. */
+  readonly start: number;
+  readonly end: number;
+  readonly shortSize: number;
+  readonly longSize: number;
   size: number;
   /** True once the branch must use the rel32 form. */
   isLong: boolean;
+  /** The form the branch was encoded in, once it was. */
+  encodedAs: Form | undefined;
 }
 
 export interface AlignPart {
@@ -42,29 +49,117 @@ export interface AlignPart {
 
 export type VariablePart = BranchPart | AlignPart;
 
-/** A field left for layout to fill or relocate: an encoder's or a data directive's fixup, placed. */
-export interface PendingFixup {
-  readonly off: number;
-  readonly nvar: number;
-  readonly size: 1 | 2 | 4 | 8;
-  readonly kind: FixupKind;
+const enum FixupField {
+  Off,
+  Nvar,
+  Size,
+  /** Index in FIXUP_KINDS. */
+  Kind,
+  Branch,
+  Plus,
+  Minus,
+  Start,
+  End,
+  Width,
+}
+
+const FIXUP_KINDS: readonly FixupKind[] = ["pcrel", "signed", "unsigned"];
+
+/**
+ * Fields left for layout to fill or relocate (an encoder's or a data directive's fixups,
+ * placed), in order, as rows: there are tens of thousands in a large file. The addend is a
+ * number where that is exact, else kept as a BigInt aside.
+ */
+export class FixupRows {
+  private readonly rows = new IntRows(FixupField.Width);
+  private readonly addends = new ValueColumn();
+
+  get count(): number {
+    return this.rows.count;
+  }
+
+  add(off: number, nvar: number, size: 1 | 2 | 4 | 8, kind: FixupKind, branch: boolean, plus: SymbolId, minus: SymbolId, addend: number | bigint, start: number, end: number): void {
+    const rows = this.rows;
+    const k = rows.add();
+    rows.set(k, FixupField.Off, off);
+    rows.set(k, FixupField.Nvar, nvar);
+    rows.set(k, FixupField.Size, size);
+    rows.set(k, FixupField.Kind, FIXUP_KINDS.indexOf(kind));
+    rows.set(k, FixupField.Branch, branch ? 1 : 0);
+    rows.set(k, FixupField.Plus, plus);
+    rows.set(k, FixupField.Minus, minus);
+    rows.set(k, FixupField.Start, start);
+    rows.set(k, FixupField.End, end);
+    this.addends.set(k, addend);
+  }
+
+  off(k: number): number {
+    return this.rows.get(k, FixupField.Off);
+  }
+
+  nvar(k: number): number {
+    return this.rows.get(k, FixupField.Nvar);
+  }
+
+  size(k: number): 1 | 2 | 4 | 8 {
+    return this.rows.get(k, FixupField.Size) as 1 | 2 | 4 | 8;
+  }
+
+  kind(k: number): FixupKind {
+    return FIXUP_KINDS[this.rows.get(k, FixupField.Kind)]!;
+  }
+
   /** A branch or call (relocated with PLT32 when not resolved locally). */
-  readonly branch: boolean;
-  readonly plus: SymbolId;
+  branch(k: number): boolean {
+    return this.rows.get(k, FixupField.Branch) === 1;
+  }
+
+  plus(k: number): SymbolId {
+    return this.rows.get(k, FixupField.Plus);
+  }
+
   /** -1 when nothing is subtracted. */
-  readonly minus: SymbolId;
-  readonly addend: bigint;
+  minus(k: number): SymbolId {
+    return this.rows.get(k, FixupField.Minus);
+  }
+
+  /** The addend: a number when that is exact. */
+  addend(k: number): number | bigint {
+    return this.addends.get(k);
+  }
+
   /** The operand or data item the field comes from, for diagnostics. */
-  readonly start: number;
-  readonly end: number;
+  span(k: number): Span {
+    return { start: this.rows.get(k, FixupField.Start), end: this.rows.get(k, FixupField.End) };
+  }
+
+  /**
+   * Adds fixup k of `from` moved: by `off` in the section, at variable part `nvar`, by `at` in
+   * the text (a prepared statement's fixups are kept as if it stood at the start of both).
+   */
+  addMoved(from: FixupRows, k: number, off: number, nvar: number, at: number): void {
+    const source = from.rows;
+    const rows = this.rows;
+    const m = rows.add();
+    rows.set(m, FixupField.Off, source.get(k, FixupField.Off) + off);
+    rows.set(m, FixupField.Nvar, nvar);
+    rows.set(m, FixupField.Size, source.get(k, FixupField.Size));
+    rows.set(m, FixupField.Kind, source.get(k, FixupField.Kind));
+    rows.set(m, FixupField.Branch, source.get(k, FixupField.Branch));
+    rows.set(m, FixupField.Plus, source.get(k, FixupField.Plus));
+    rows.set(m, FixupField.Minus, source.get(k, FixupField.Minus));
+    rows.set(m, FixupField.Start, source.get(k, FixupField.Start) + at);
+    rows.set(m, FixupField.End, source.get(k, FixupField.End) + at);
+    this.addends.set(m, from.addends.get(k));
+  }
 }
 
 export class SectionState {
-  buf = new Uint8Array(256);
+  buf = new Uint8Array(INITIAL_ROWS);
   len = 0;
   align = 1;
   readonly parts: VariablePart[] = [];
-  readonly fixups: PendingFixup[] = [];
+  readonly fixups = new FixupRows();
   /** Sum of the sizes of parts[0..k), filled by layout. */
   partOffsets: number[] = [0];
 
@@ -85,15 +180,10 @@ export class SectionState {
     this.buf = next;
   }
 
-  /** Appends bytes[from..from+length). */
-  append(bytes: Uint8Array, from = 0, length = bytes.length - from): void {
-    this.reserve(length);
-    const buf = this.buf;
-    const at = this.len;
-    // An instruction is a few bytes: a loop beats setting a subarray, which allocates a view.
-    if (length <= 16) for (let i = 0; i < length; i++) buf[at + i] = bytes[from + i]!;
-    else buf.set(bytes.subarray(from, from + length), at);
-    this.len = at + length;
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
   }
 
   fill(value: number, count: number): void {
@@ -127,12 +217,13 @@ export interface SymbolSize {
   readonly span: Span;
 }
 
+/** A symbol's fields; a new row is all zeros, so 0 means "not known" in each. */
 const enum Field {
-  /** The section's `order`, or -1 when the symbol is not a label. */
+  /** The section's `order` plus 1, or 0 when the symbol is not a label. */
   Section,
   Off,
   Nvar,
-  /** Where it was defined (-1 when it is not), for "already defined" notes. */
+  /** Where it was defined, plus 1 (0 when it is not), for "already defined" notes. */
   DefinedStart,
   DefinedEnd,
   /** 1 for assembler-internal names (`.L...`, numeric local labels, `.`), which never reach the symbol table. */
@@ -141,6 +232,8 @@ const enum Field {
   Binding,
   Type,
   Visibility,
+  /** 1 once `.set` or `=` gave the symbol a value or made it an alias. */
+  Assigned,
   /** The name's hash, kept so that growing the table does not read the names again. */
   Hash,
   /** The name: text[NameStart..NameStart+NameLength), or made name -(NameStart + 1). */
@@ -163,16 +256,12 @@ const VISIBILITIES: readonly (SymbolVisibility | undefined)[] = [undefined, "def
  * symbols have, are in maps.
  */
 export class SymbolTable {
-  /**
-   * The hash table: SLOT integers a slot, the name's hash (0: empty slot), the symbol id, and
-   * where the name is (see nameStart) and its length, side by side so that a probe reads one
-   * cache line.
-   */
+  /** The hash table: two integers a slot, the name's hash (0: empty slot) and the symbol id. */
   private slots: Int32Array;
   /** Names made by the assembler rather than found in the text (see nameStart). */
   private readonly madeNames: string[] = [];
   /** Names already asked for as strings. */
-  private readonly names: (string | undefined)[] = [];
+  private readonly names = new Map<SymbolId, string>();
   private readonly fields = new IntRows(Field.Width);
   /** Absolute values (`.set x, 4`). */
   private readonly values = new Map<SymbolId, bigint>();
@@ -187,19 +276,18 @@ export class SymbolTable {
     /** How many symbols to make room for before the table grows. */
     expected: number,
   ) {
-    let capacity = 1024;
-    while (capacity < 2 * expected) capacity *= 2;
-    this.slots = new Int32Array(SLOT * capacity);
+    this.slots = new Int32Array(SLOT * hashCapacity(expected));
   }
 
   /** Number of symbols; their ids are 0 to count - 1. */
   get count(): number {
-    return this.names.length;
+    return this.fields.count;
   }
 
   /** The symbol named source[start..end), or -1. */
   find(source: string, start: number, end: number): SymbolId {
-    return this.lookup(source, start, end, hashRange(source, start, end));
+    const slot = this.probe(source, start, end, hashRange(source, start, end));
+    return this.slots[slot] === 0 ? -1 : this.slots[slot + 1]!;
   }
 
   /**
@@ -208,53 +296,57 @@ export class SymbolTable {
    */
   intern(source: string, start: number, end: number, temporary: boolean): SymbolId {
     const hash = hashRange(source, start, end);
-    const found = this.lookup(source, start, end, hash);
-    if (found >= 0) return found;
+    const slot = this.probe(source, start, end, hash);
+    if (this.slots[slot] !== 0) return this.slots[slot + 1]!;
     const id = this.fields.add();
-    this.names.push(undefined);
     let nameStart = start;
     if (source !== this.text) {
       this.madeNames.push(source.slice(start, end));
       nameStart = -this.madeNames.length;
     }
-    this.fields.set(id, Field.Section, -1);
-    this.fields.set(id, Field.DefinedStart, -1);
-    this.fields.set(id, Field.DefinedEnd, -1);
-    this.fields.set(id, Field.Temporary, temporary ? 1 : 0);
+    if (temporary) this.fields.set(id, Field.Temporary, 1);
     this.fields.set(id, Field.Hash, hash);
     this.fields.set(id, Field.NameStart, nameStart);
     this.fields.set(id, Field.NameLength, end - start);
-    if (this.names.length * 2 > this.slots.length / SLOT) this.rehash(this.slots.length / SLOT * 2);
-    else this.insert(id);
+    this.fill(slot, id);
+    if (this.fields.count * 4 > (this.slots.length / SLOT) * 3) this.rehash((this.slots.length / SLOT) * 2);
     return id;
   }
 
-  private lookup(source: string, start: number, end: number, hash: number): SymbolId {
+  /** The slot (its index in `slots`) that holds the name source[start..end), or the empty one where it would go. */
+  private probe(source: string, start: number, end: number, hash: number): number {
     const slots = this.slots;
     const mask = slots.length / SLOT - 1;
     const length = end - start;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = SLOT * slot;
       const h = slots[at]!;
-      if (h === 0) return -1;
-      if (h === hash && slots[at + 3] === length) {
+      if (h === 0) return at;
+      const id = slots[at + 1]!;
+      if (h === hash && this.fields.get(id, Field.NameLength) === length) {
         // A name in the text is at nameStart >= 0; made name k is at -(k + 1).
-        const nameStart = slots[at + 2]!;
+        const nameStart = this.fields.get(id, Field.NameStart);
         const name = nameStart >= 0 ? this.text : this.madeNames[-nameStart - 1]!;
         const from = nameStart >= 0 ? nameStart : 0;
         let i = 0;
         while (i < length && name.charCodeAt(from + i) === source.charCodeAt(start + i)) i++;
-        if (i === length) return slots[at + 1]!;
+        if (i === length) return at;
       }
     }
   }
 
+  /** Puts symbol `id` in the empty slot at `at`. */
+  private fill(at: number, id: SymbolId): void {
+    this.slots[at] = this.fields.get(id, Field.Hash);
+    this.slots[at + 1] = id;
+  }
+
   name(id: SymbolId): string {
-    let name = this.names[id];
+    let name = this.names.get(id);
     if (name === undefined) {
       const nameStart = this.fields.get(id, Field.NameStart);
       name = nameStart < 0 ? this.madeNames[-nameStart - 1]! : this.text.slice(nameStart, nameStart + this.fields.get(id, Field.NameLength));
-      this.names[id] = name;
+      this.names.set(id, name);
     }
     return name;
   }
@@ -265,7 +357,7 @@ export class SymbolTable {
 
   /** A label's section, or undefined when the symbol is not a label. */
   section(id: SymbolId): SectionState | undefined {
-    const order = this.fields.get(id, Field.Section);
+    const order = this.fields.get(id, Field.Section) - 1;
     return order < 0 ? undefined : this.sections[order];
   }
 
@@ -280,32 +372,38 @@ export class SymbolTable {
 
   /** Makes the symbol a label at a position of a section. */
   place(id: SymbolId, section: SectionState, off: number, nvar: number): void {
-    this.fields.set(id, Field.Section, section.order);
+    this.fields.set(id, Field.Section, section.order + 1);
     this.fields.set(id, Field.Off, off);
     this.fields.set(id, Field.Nvar, nvar);
   }
 
-  /** Where the symbol was defined, or undefined. */
-  definedAt(id: SymbolId): Span | undefined {
-    const start = this.fields.get(id, Field.DefinedStart);
-    return start < 0 ? undefined : { start, end: this.fields.get(id, Field.DefinedEnd) };
+  /** Whether the symbol is defined: a label, a constant or an alias. */
+  defined(id: SymbolId): boolean {
+    return this.fields.get(id, Field.Section) !== 0 || this.fields.get(id, Field.Assigned) === 1;
   }
 
-  setDefinedAt(id: SymbolId, span: Span): void {
-    this.fields.set(id, Field.DefinedStart, span.start);
-    this.fields.set(id, Field.DefinedEnd, span.end);
+  /** Where the symbol was defined, or undefined. */
+  definedAt(id: SymbolId): Span | undefined {
+    const start = this.fields.get(id, Field.DefinedStart) - 1;
+    return start < 0 ? undefined : { start, end: this.fields.get(id, Field.DefinedEnd) - 1 };
+  }
+
+  setDefinedAt(id: SymbolId, start: number, end: number): void {
+    this.fields.set(id, Field.DefinedStart, start + 1);
+    this.fields.set(id, Field.DefinedEnd, end + 1);
   }
 
   value(id: SymbolId): bigint | undefined {
-    return this.values.get(id);
+    return this.fields.get(id, Field.Assigned) === 0 ? undefined : this.values.get(id);
   }
 
   alias(id: SymbolId): SymbolAlias | undefined {
-    return this.aliases.get(id);
+    return this.fields.get(id, Field.Assigned) === 0 ? undefined : this.aliases.get(id);
   }
 
   /** Makes the symbol a constant or an alias of another symbol (and not the other). */
   assign(id: SymbolId, value: bigint | SymbolAlias): void {
+    this.fields.set(id, Field.Assigned, 1);
     if (typeof value === "bigint") {
       this.values.set(id, value);
       this.aliases.delete(id);
@@ -353,30 +451,37 @@ export class SymbolTable {
     return binding === 2 || binding === 3;
   }
 
-  private insert(id: SymbolId): void {
-    const slots = this.slots;
-    const mask = slots.length / SLOT - 1;
-    const hash = this.fields.get(id, Field.Hash);
-    let slot = hash & mask;
-    while (slots[SLOT * slot] !== 0) slot = (slot + 1) & mask;
-    slots[SLOT * slot] = hash;
-    slots[SLOT * slot + 1] = id;
-    slots[SLOT * slot + 2] = this.fields.get(id, Field.NameStart);
-    slots[SLOT * slot + 3] = this.fields.get(id, Field.NameLength);
-  }
-
   private rehash(capacity: number): void {
     this.slots = new Int32Array(SLOT * capacity);
-    for (let id = 0; id < this.names.length; id++) this.insert(id);
+    const mask = capacity - 1;
+    for (let id = 0; id < this.fields.count; id++) {
+      let slot = this.fields.get(id, Field.Hash) & mask;
+      while (this.slots[SLOT * slot] !== 0) slot = (slot + 1) & mask;
+      this.fill(SLOT * slot, id);
+    }
   }
 }
 
 /** Integers per hash table slot. */
-const SLOT = 4;
+const SLOT = 2;
 
-/** FNV-1a over the UTF-16 units of text[start..end), never 0 (0 marks an empty slot). */
-function hashRange(text: string, start: number, end: number): number {
+/** a + b, as numbers while that is exact (values and addends are numbers where they can be). */
+export function addExact(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === "number" && typeof b === "number") {
+    const sum = a + b;
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  return BigInt(a) + BigInt(b);
+}
+
+/**
+ * A hash of text[start..end), never 0 (0 marks an empty hash table slot): FNV-1a-like, over two
+ * UTF-16 units at a time (hashing is a good part of looking up a name or a statement).
+ */
+export function hashRange(text: string, start: number, end: number): number {
   let h = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h | 1;
+  let i = start;
+  for (; i + 1 < end; i += 2) h = Math.imul(h ^ (text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16)), 0x01000193);
+  if (i < end) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 15)) | 1;
 }

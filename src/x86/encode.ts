@@ -404,9 +404,12 @@ export function encode(input: EncodeInput, address: bigint, out: Sink, fixups: F
         fixups.add(out.len, size, "pcrel", i, true, -size);
         out.zeros(size);
       } else {
-        const disp = BigInt.asIntN(64, op.bigValue() - (address + BigInt(end)));
-        if (size === 1 ? disp < -128n || disp > 127n : disp < -0x80000000n || disp > 0x7fffffffn) return { error: `branch target out of range for a rel${size * 8} displacement`, operand: i };
-        out.bigint(disp, size);
+        // target - end of instruction, modulo 2^64; in numbers when they are exact.
+        const at = Number(address) + end;
+        const exact = op.wide === undefined && Number.isSafeInteger(at) && Number.isSafeInteger(op.value - at);
+        const disp = exact ? op.value - at : Number(BigInt.asIntN(64, op.bigValue() - (address + BigInt(end))));
+        if (size === 1 ? disp < -128 || disp > 127 : disp < -0x80000000 || disp > 0x7fffffff) return { error: `branch target out of range for a rel${size * 8} displacement`, operand: i };
+        out.number(disp, size);
       }
     } else if (t.t === "moffs") {
       if (op.symbol >= 0) {

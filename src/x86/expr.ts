@@ -65,12 +65,20 @@ const PRECEDENCE: Record<string, number> = {
   "||": 1,
 };
 
+// Symbol characters by code: 1 for those that may start a symbol (letters, `_`, `.`), 2 for
+// those that may only follow (digits, `$`). A table, since every name is read through it.
+const SYMBOL_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 46) SYMBOL_CHAR[c] = 1;
+  else if ((c >= 48 && c <= 57) || c === 36) SYMBOL_CHAR[c] = 2;
+}
+
 export function isSymbolStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 46;
+  return c < 128 && SYMBOL_CHAR[c] === 1;
 }
 
 export function isSymbolChar(c: number): boolean {
-  return isSymbolStart(c) || (c >= 48 && c <= 57) || c === 36;
+  return c < 128 && SYMBOL_CHAR[c] !== 0;
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -84,6 +92,7 @@ function digitValue(c: number): number {
   if (c >= 65 && c <= 70) return c - 55;
   return NOT_A_DIGIT;
 }
+
 const isSpace = (c: number) => c === 32 || c === 9;
 
 /** Parses an expression in text[pos..end); returns the tree and where it stopped. */

@@ -48,6 +48,8 @@ const enum Written {
 export class ParsedOperand extends OperandSlot {
   /** `*` before a branch target. */
   indirect = false;
+  /** What kind of operand it is, as one of the CLASS_ bits (see ACCEPT). */
+  cls = 0;
   /** The operand's text, for diagnostics. */
   start = 0;
   end = 0;
@@ -59,6 +61,11 @@ export class ParsedOperand extends OperandSlot {
   termEnd = 0;
   expr: Expr | undefined = undefined;
 
+  /** Whether matching worked out the value (a symbol or an expression), rather than parsing. */
+  get folded(): boolean {
+    return this.written === Written.Symbol || this.written === Written.Expression;
+  }
+
   override reset(kind: SlotKind): void {
     super.reset(kind);
     this.indirect = false;
@@ -68,18 +75,21 @@ export class ParsedOperand extends OperandSlot {
   }
 }
 
-const NO_PREFIX_WORDS: readonly PrefixWord[] = [];
 const NO_FORMS: readonly Form[] = [];
 
 /** A statement's prefix words, mnemonic and operands; after matching, its form and prefixes too. */
 export class ParsedInstruction extends EncodeInput {
   /** The text the statement was parsed from. */
   text = "";
-  prefixWords: readonly PrefixWord[] = NO_PREFIX_WORDS;
+  /** The prefix words before the mnemonic: the first `prefixCount` of `prefixWords`. */
+  readonly prefixWords: PrefixWord[] = [];
+  prefixCount = 0;
   /** Lower-case mnemonic; empty for a statement of prefix words only (`lock`, `rep`). */
   mnemonic = "";
   /** The forms the mnemonic may denote, in preference order (none for an unknown mnemonic). */
   forms: readonly Form[] = NO_FORMS;
+  /** Word.otherSizes of the mnemonic. */
+  otherSizes: readonly (readonly Form[])[] = [];
   mnemonicStart = 0;
   mnemonicEnd = 0;
   /** How many of `operands` the statement has. */
@@ -120,77 +130,117 @@ export const PREFIX_BYTES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /**
- * Words looked up by their text without slicing it, ignoring ASCII case: every statement
- * starts with a mnemonic and most operands name registers. Open addressing over FNV-1a of the
- * lower-cased characters.
+ * Words (mnemonics, prefix words, register names, directives) looked up while they are read,
+ * ignoring ASCII case: every statement starts with a mnemonic and most operands name registers. A word of up
+ * to eight characters is its characters' codes packed six bits each into two integers (no
+ * string is made); the table is open addressing over those. Longer words go through a Map.
  */
-class WordTable<T> {
-  private readonly hashes: Int32Array;
-  private readonly words: string[] = [];
+export class WordTable<T> {
+  /** Three integers a slot: the packed key (low, high; 0, 0 for an empty slot) and value index + 1. */
+  private readonly slots: Int32Array;
+  private readonly shift: number;
   private readonly values: T[] = [];
+  private readonly long = new Map<string, T>();
+  /** Where the word read last ended. */
+  end = 0;
 
   constructor(entries: Iterable<readonly [string, T]>) {
     const list = [...entries];
-    let capacity = 16;
-    while (capacity < 4 * list.length) capacity *= 2;
-    this.hashes = new Int32Array(capacity);
-    const mask = capacity - 1;
+    let bits = 4;
+    while (1 << bits < 4 * list.length) bits++;
+    this.shift = 32 - bits;
+    this.slots = new Int32Array(3 << bits);
     for (const [word, value] of list) {
-      const hash = foldedHash(word, 0, word.length);
-      let slot = hash & mask;
-      while (this.hashes[slot] !== 0) slot = (slot + 1) & mask;
-      this.hashes[slot] = hash;
-      this.words[slot] = word;
-      this.values[slot] = value;
+      if (word.length > 8) {
+        if (!this.long.has(word)) this.long.set(word, value);
+        continue;
+      }
+      const [low, high] = packWord(word);
+      let slot = this.slotOf(low, high);
+      while (this.slots[slot] !== 0 && !(this.slots[slot] === low && this.slots[slot + 1] === high)) slot = (slot + 3) % this.slots.length;
+      if (this.slots[slot] !== 0) continue; // the first entry for a word wins
+      this.slots[slot] = low;
+      this.slots[slot + 1] = high;
+      this.values.push(value);
+      this.slots[slot + 2] = this.values.length;
     }
   }
 
-  /** The value of the word text[start..end) (in any case), or undefined. */
-  find(text: string, start: number, end: number): T | undefined {
-    const hash = foldedHash(text, start, end);
-    const mask = this.hashes.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const h = this.hashes[slot]!;
-      if (h === 0) return undefined;
-      if (h === hash && sameFolded(this.words[slot]!, text, start, end)) return this.values[slot];
+  private slotOf(low: number, high: number): number {
+    return 3 * (Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> this.shift);
+  }
+
+  /** Reads the word that starts at text[start] (up to `end`), sets `end`, and returns its value or undefined. */
+  read(text: string, start: number, end: number): T | undefined {
+    let low = 0;
+    let high = 0;
+    let p = start;
+    for (; p < end; p++) {
+      const c = text.charCodeAt(p);
+      const code = c < 128 ? WORD_CODE[c]! : 0;
+      if (code === 0) break;
+      const i = p - start;
+      if (i < 4) low |= code << (6 * i);
+      else if (i < 8) high |= code << (6 * (i - 4));
+    }
+    this.end = p;
+    if (p - start > 8) return this.long.get(text.slice(start, p).toLowerCase());
+    if (p === start) return undefined;
+    const slots = this.slots;
+    for (let slot = this.slotOf(low, high); ; slot = (slot + 3) % slots.length) {
+      if (slots[slot] === 0) return undefined;
+      if (slots[slot] === low && slots[slot + 1] === high) return this.values[slots[slot + 2]! - 1];
     }
   }
 }
 
-/** ASCII upper case to lower case. */
-const fold = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
-
-function foldedHash(text: string, start: number, end: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ fold(text.charCodeAt(i)), 0x01000193);
-  return h | 1;
+/** The code of a word character, letters folded to lower case (1-38); 0 for others. */
+const WORD_CODE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c >= 97 && c <= 122) WORD_CODE[c] = c - 96;
+  else if (c >= 65 && c <= 90) WORD_CODE[c] = c - 64;
+  else if (c >= 48 && c <= 57) WORD_CODE[c] = c - 48 + 27;
+  else if (c === 95) WORD_CODE[c] = 37;
+  else if (c === 46) WORD_CODE[c] = 38;
 }
 
-/** Whether text[start..end) is `word` (lower case) in any case. */
-function sameFolded(word: string, text: string, start: number, end: number): boolean {
-  if (word.length !== end - start) return false;
-  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) !== fold(text.charCodeAt(start + i))) return false;
-  return true;
+/** A word of up to eight characters as two integers of packed character codes. */
+function packWord(word: string): [number, number] {
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i < word.length; i++) {
+    const code = WORD_CODE[word.charCodeAt(i)]!;
+    if (i < 4) low |= code << (6 * i);
+    else high |= code << (6 * (i - 4));
+  }
+  return [low, high];
 }
 
 /** A statement's first words: prefix words and mnemonics. */
 interface Word {
   readonly name: string;
   readonly forms: readonly Form[];
+  /** For each form, the later forms of another operand size (see matchInstruction). */
+  readonly otherSizes: readonly (readonly Form[])[];
   /** The prefix byte of a prefix word, else -1. */
   readonly prefix: number;
 }
 
+function mnemonicWord(name: string): Word {
+  const forms = formsForMnemonic(name);
+  const otherSizes = forms.map((form, i) => forms.slice(i + 1).filter((f) => f.opsize !== form.opsize));
+  return { name, forms, otherSizes, prefix: -1 };
+}
+
 // Prefix words first: a word that were both would be a prefix, as it is for gas.
 const WORDS = new WordTable<Word>([
-  ...[...PREFIX_BYTES].map(([name, prefix]) => [name, { name, forms: NO_FORMS, prefix }] as const),
-  ...allSpellings().map((name) => [name, { name, forms: formsForMnemonic(name), prefix: -1 }] as const),
+  ...[...PREFIX_BYTES].map(([name, prefix]) => [name, { name, forms: NO_FORMS, otherSizes: [], prefix }] as const),
+  ...allSpellings().map((name) => [name, mnemonicWord(name)] as const),
 ]);
 
 const REGISTER_NAMES = new WordTable<Register>(REGISTERS.map((r) => [r.name, r] as const));
 
 const isSpace = (c: number) => c === 32 || c === 9;
-const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
 const PERCENT = 37;
@@ -199,6 +249,9 @@ const OPEN = 40;
 const CLOSE = 41;
 const PLUS = 43;
 const MINUS = 45;
+const STAR = 42;
+const DOLLAR = 36;
+const COLON = 58;
 
 /** The first position at or after `pos` (before `end`) that is not a space or tab. */
 function skipSpaces(text: string, pos: number, end: number): number {
@@ -217,33 +270,39 @@ export function parseInstruction(text: string, start: number, end: number, into:
   start = skipSpaces(text, start, end);
   end = trimEnd(text, start, end);
   into.text = text;
-  into.prefixWords = NO_PREFIX_WORDS;
+  into.prefixCount = 0;
   into.count = 0;
   let pos = start;
   for (;;) {
     const wordStart = pos;
-    while (pos < end && isWordChar(text.charCodeAt(pos))) pos++;
+    const word = WORDS.read(text, wordStart, end);
+    pos = WORDS.end;
     if (pos === wordStart) return problem("PV1002", `expected a mnemonic, found '${text.slice(wordStart, end)}'`, wordStart, end);
-    const word = WORDS.find(text, wordStart, pos);
     const wordEnd = pos;
     pos = skipSpaces(text, pos, end);
     if (word && word.prefix >= 0) {
-      into.prefixWords = [...into.prefixWords, { name: word.name, start: wordStart, end: wordEnd }];
+      into.prefixWords[into.prefixCount++] = { name: word.name, start: wordStart, end: wordEnd };
       if (pos < end) continue;
       into.mnemonic = "";
       into.forms = NO_FORMS;
+      into.otherSizes = word.otherSizes;
       into.mnemonicStart = into.mnemonicEnd = wordEnd;
       return undefined;
     }
     into.mnemonic = word ? word.name : text.slice(wordStart, wordEnd).toLowerCase();
     into.forms = word ? word.forms : NO_FORMS;
+    into.otherSizes = word ? word.otherSizes : [];
     into.mnemonicStart = wordStart;
     into.mnemonicEnd = wordEnd;
     for (let from = pos; from < end; ) {
-      const comma = nextComma(text, from, end);
-      const opStart = skipSpaces(text, from, comma);
-      const bad = parseOperand(text, opStart, trimEnd(text, opStart, comma), into.operand(into.count));
-      if (bad) return bad;
+      const opStart = skipSpaces(text, from, end);
+      const op = into.operand(into.count);
+      let comma = parseRegularOperand(text, opStart, end, op);
+      if (comma < 0) {
+        comma = nextComma(text, from, end);
+        const bad = parseOperand(text, opStart, trimEnd(text, opStart, comma), op);
+        if (bad) return bad;
+      }
       into.count++;
       // A comma at the very end leaves an empty last operand, which is missing.
       from = comma + 1;
@@ -280,26 +339,104 @@ export function splitOperands(text: string, start: number, end: number): [number
   }
 }
 
-/** Where the register name starting after the `%` at `start` ends. */
-function registerEnd(text: string, start: number, end: number): number {
-  let p = start + 1;
-  while (p < end && isWordChar(text.charCodeAt(p))) p++;
+/** Reads the register name after the `%` at text[start]; sets REGISTER_NAMES.end to where it ends. */
+function parseRegister(text: string, start: number, end: number): Register | SyntaxProblem {
+  const reg = REGISTER_NAMES.read(text, start + 1, end);
+  if (reg) return reg;
+  // Spellings besides the canonical ones (%dr0 for %db0) are the register table's to know.
+  const nameEnd = REGISTER_NAMES.end;
+  const name = text.slice(start + 1, nameEnd);
+  return registerByName(name) ?? problem("PV1009", `bad register name '%${name}'`, start, nameEnd);
+}
+
+/**
+ * Parses an operand of a regular shape (`%reg`, `$value`, `value`, `value(%base,%index,scale)`
+ * with any part left out, a segment override before memory, `*` before a branch target; values
+ * as simpleValue reads them) that starts at text[start], in one pass; returns the position of
+ * the comma that ends it (or `end`), or -1 for any other text, which parseOperand then reads
+ * (and reports on).
+ */
+function parseRegularOperand(text: string, start: number, end: number, op: ParsedOperand): number {
+  op.reset(SlotKind.Memory);
+  op.cls = CLASS_MEMORY;
+  op.start = start;
+  let p = start;
+  if (text.charCodeAt(p) === STAR) {
+    op.indirect = true;
+    p = skipSpaces(text, p + 1, end);
+  }
+  const c = text.charCodeAt(p);
+  if (c === DOLLAR) {
+    if (op.indirect) return -1;
+    op.kind = SlotKind.Immediate;
+    op.cls = CLASS_IMMEDIATE;
+    p = simpleValue(text, p + 1, end, op);
+    return p < 0 ? -1 : operandEnd(text, start, p, end, op);
+  }
+  if (c === PERCENT) {
+    const reg = REGISTER_NAMES.read(text, p + 1, end);
+    if (!reg) return -1;
+    p = skipSpaces(text, REGISTER_NAMES.end, end);
+    if (p === end || text.charCodeAt(p) === COMMA) {
+      op.kind = SlotKind.Register;
+      op.reg = reg;
+      op.cls = registerClass(reg);
+      return operandEnd(text, start, p, end, op);
+    }
+    if (text.charCodeAt(p) !== COLON || reg.cls !== "seg") return -1;
+    op.seg = reg;
+    p = skipSpaces(text, p + 1, end);
+  }
+  if (text.charCodeAt(p) !== OPEN) {
+    p = simpleValue(text, p, end, op);
+    if (p < 0) return -1;
+  }
+  if (p < end && text.charCodeAt(p) === OPEN) {
+    p = regularBaseIndex(text, p + 1, end, op);
+    if (p < 0) return -1;
+    p = skipSpaces(text, p, end);
+  }
+  return operandEnd(text, start, p, end, op);
+}
+
+/** Where a regular operand read up to text[p] ends: at a comma or `end` (else -1). */
+function operandEnd(text: string, start: number, p: number, end: number, op: ParsedOperand): number {
+  if (p < end && text.charCodeAt(p) !== COMMA) return -1;
+  op.end = trimEnd(text, start, p);
   return p;
 }
 
-/** The register named by text[start+1..nameEnd) (start is the `%`). */
-function parseRegister(text: string, start: number, nameEnd: number): Register | SyntaxProblem {
-  const reg = REGISTER_NAMES.find(text, start + 1, nameEnd);
-  if (reg) return reg;
-  // Spellings besides the canonical ones (%dr0 for %db0) are the register table's to know.
-  const name = text.slice(start + 1, nameEnd);
-  return registerByName(name) ?? problem("PV1009", `bad register name '%${name}'`, start, nameEnd);
+/** `%base, %index, scale)` after a `(`, each part optional but the index before a scale; else -1. */
+function regularBaseIndex(text: string, p: number, end: number, op: ParsedOperand): number {
+  p = skipSpaces(text, p, end);
+  if (text.charCodeAt(p) === PERCENT) {
+    op.base = REGISTER_NAMES.read(text, p + 1, end);
+    if (!op.base) return -1;
+    p = skipSpaces(text, REGISTER_NAMES.end, end);
+  }
+  if (text.charCodeAt(p) === COMMA) {
+    p = skipSpaces(text, p + 1, end);
+    op.index = text.charCodeAt(p) === PERCENT ? REGISTER_NAMES.read(text, p + 1, end) : undefined;
+    if (!op.index) return -1;
+    p = skipSpaces(text, REGISTER_NAMES.end, end);
+    if (text.charCodeAt(p) === COMMA) {
+      p = skipSpaces(text, p + 1, end);
+      const scale = text.charCodeAt(p);
+      if (scale === 49 || scale === 50 || scale === 52 || scale === 56) {
+        op.scale = (scale - 48) as 1 | 2 | 4 | 8;
+        p = skipSpaces(text, p + 1, end);
+      }
+    }
+  }
+  if (text.charCodeAt(p) !== CLOSE || (!op.base && !op.index) || checkBaseIndex(op.base, op.index)) return -1;
+  return p + 1;
 }
 
 /** Parses one operand text[start..end) (already trimmed) into `op`. */
 function parseOperand(text: string, start: number, end: number, op: ParsedOperand): SyntaxProblem | undefined {
   if (start >= end) return problem("PV1002", "missing operand", start, end);
   op.reset(SlotKind.Memory);
+  op.cls = CLASS_MEMORY;
   op.start = start;
   op.end = end;
   let pos = start;
@@ -311,16 +448,18 @@ function parseOperand(text: string, start: number, end: number, op: ParsedOperan
   if (c === 36) {
     if (op.indirect) return problem("PV1002", "an immediate cannot be an indirect target", start, end);
     op.kind = SlotKind.Immediate;
+    op.cls = CLASS_IMMEDIATE;
     return parseValue(text, pos + 1, end, op);
   }
   if (c === PERCENT) {
-    const nameEnd = registerEnd(text, pos, end);
-    const reg = parseRegister(text, pos, nameEnd);
+    const reg = parseRegister(text, pos, end);
     if (isProblem(reg)) return reg;
+    const nameEnd = REGISTER_NAMES.end;
     const p = skipSpaces(text, nameEnd, end);
     if (p >= end) {
       op.kind = SlotKind.Register;
       op.reg = reg;
+      op.cls = registerClass(reg);
       return undefined;
     }
     if (text.charCodeAt(p) !== 58) return problem("PV1002", `junk '${text.slice(p, end)}' after register`, p, end);
@@ -404,18 +543,21 @@ function parseBaseIndex(text: string, open: number, end: number, op: ParsedOpera
 /** A base or index part, text[start..end) trimmed: one register and nothing else. */
 function registerPart(text: string, start: number, end: number, open: number, close: number): Register | SyntaxProblem {
   if (text.charCodeAt(start) !== PERCENT) return invalidBaseIndex(text, open, close);
-  const nameEnd = registerEnd(text, start, end);
-  const r = parseRegister(text, start, nameEnd);
+  const r = parseRegister(text, start, end);
   if (isProblem(r)) return r;
-  return nameEnd === end ? r : invalidBaseIndex(text, open, close);
+  return REGISTER_NAMES.end === end ? r : invalidBaseIndex(text, open, close);
 }
 
 function invalidBaseIndex(text: string, open: number, end: number): SyntaxProblem {
   return problem("PV1008", `'${text.slice(open, end)}' is not a valid base/index expression`, open, end);
 }
 
+/** The address width a register gives as a base or index (0: it cannot be one). */
+function addressWidth(r: Register): number {
+  return r.cls === "gpr64" || (r.cls === "rip" && r.bits === 64) ? 64 : r.cls === "gpr32" || r.cls === "rip" ? 32 : 0;
+}
+
 function checkBaseIndex(base: Register | undefined, index: Register | undefined): string | undefined {
-  const addressWidth = (r: Register) => (r.cls === "gpr64" || (r.cls === "rip" && r.bits === 64) ? 64 : r.cls === "gpr32" || r.cls === "rip" ? 32 : 0);
   if (base && addressWidth(base) === 0) return `%${base.name} cannot be a base register`;
   if (index) {
     if (index.cls !== "gpr64" && index.cls !== "gpr32") return `%${index.name} cannot be an index register`;
@@ -426,49 +568,54 @@ function checkBaseIndex(base: Register | undefined, index: Register | undefined)
   return undefined;
 }
 
-/**
- * The immediate or displacement text[start..end): `-number`, `number`, `symbol`, `symbol+number`
- * and `symbol-number` directly (they are nearly all there is), anything else as an expression.
- */
+/** The immediate or displacement text[start..end): a plain value as simpleValue reads it, or an expression. */
 function parseValue(text: string, start: number, end: number, op: ParsedOperand): SyntaxProblem | undefined {
-  let p = skipSpaces(text, start, end);
-  const c = text.charCodeAt(p);
-  if (isDigit(c) || (c === MINUS && isDigit(text.charCodeAt(p + 1)))) {
-    const negative = c === MINUS;
-    const n = plainNumber(text, negative ? p + 1 : p, end);
-    if (n >= 0 && skipSpaces(text, numberEnd, end) === end) {
-      op.value = negative ? -n || 0 : n;
-      op.written = Written.Number;
-      return undefined;
-    }
-  } else if (isSymbolStart(c)) {
-    const nameStart = p;
-    while (p < end && isSymbolChar(text.charCodeAt(p))) p++;
-    const nameEnd = p;
-    // `sym@PLT`: branches to global and undefined symbols get a PLT32 relocation anyway.
-    if (text.startsWith("@PLT", p) && !isSymbolChar(text.charCodeAt(p + 4))) p += 4;
-    p = skipSpaces(text, p, end);
-    let addend = 0;
-    const sign = p < end ? text.charCodeAt(p) : 0;
-    if (sign === PLUS || sign === MINUS) {
-      const n = plainNumber(text, skipSpaces(text, p + 1, end), end);
-      p = n >= 0 ? skipSpaces(text, numberEnd, end) : -1;
-      addend = sign === MINUS ? -n || 0 : n;
-    }
-    // `.` alone is the location counter, for the expression parser.
-    if (p === end && nameEnd - nameStart > (text.charCodeAt(nameStart) === 46 ? 1 : 0)) {
-      op.termStart = nameStart;
-      op.termEnd = nameEnd;
-      op.value = addend;
-      op.written = Written.Symbol;
-      return undefined;
-    }
-  }
+  if (simpleValue(text, start, end, op) === end) return undefined;
   const e = parseExpr(text, start, end);
   if (isProblem(e)) return e;
   op.expr = e;
   op.written = Written.Expression;
   return undefined;
+}
+
+/**
+ * Reads `-number`, `number`, `symbol`, `symbol+number` or `symbol-number` (nearly all values
+ * are) from text[start..end) into `op`; returns where it ends, past blanks, or -1 when the text
+ * does not start with one.
+ */
+function simpleValue(text: string, start: number, end: number, op: ParsedOperand): number {
+  let p = skipSpaces(text, start, end);
+  const c = text.charCodeAt(p);
+  if (isDigit(c) || (c === MINUS && isDigit(text.charCodeAt(p + 1)))) {
+    const negative = c === MINUS;
+    const n = plainNumber(text, negative ? p + 1 : p, end);
+    if (n < 0) return -1;
+    op.value = negative ? -n || 0 : n;
+    op.written = Written.Number;
+    return skipSpaces(text, numberEnd, end);
+  }
+  if (!isSymbolStart(c)) return -1;
+  const nameStart = p;
+  while (p < end && isSymbolChar(text.charCodeAt(p))) p++;
+  const nameEnd = p;
+  // `.` alone is the location counter, for the expression parser.
+  if (nameEnd === nameStart + 1 && c === 46) return -1;
+  // `sym@PLT`: branches to global and undefined symbols get a PLT32 relocation anyway.
+  if (text.startsWith("@PLT", p) && !isSymbolChar(text.charCodeAt(p + 4))) p += 4;
+  p = skipSpaces(text, p, end);
+  let addend = 0;
+  const sign = p < end ? text.charCodeAt(p) : 0;
+  if (sign === PLUS || sign === MINUS) {
+    const n = plainNumber(text, skipSpaces(text, p + 1, end), end);
+    if (n < 0) return -1;
+    p = skipSpaces(text, numberEnd, end);
+    addend = sign === MINUS ? -n || 0 : n;
+  }
+  op.termStart = nameStart;
+  op.termEnd = nameEnd;
+  op.value = addend;
+  op.written = Written.Symbol;
+  return p;
 }
 
 /** Where the last plainNumber ended. */
@@ -512,18 +659,17 @@ export interface OperandContext {
 }
 
 /** The rel32 sibling of a rel8 branch form (same mnemonic and condition), if any. */
-export function longBranchForm(form: Form): Form | undefined {
+function longBranchForm(form: Form): Form | undefined {
   const op = form.operands[0];
   if (form.operands.length !== 1 || op?.t !== "rel" || op.bits !== 8) return undefined;
-  return LONG_BRANCH.get(form.id);
+  return LONG_BRANCH[form.id];
 }
 
-const LONG_BRANCH = new Map<number, Form>();
-for (const f of FORMS) {
-  if (f.operands.length !== 1 || f.operands[0]!.t !== "rel" || (f.operands[0] as { bits: number }).bits !== 8) continue;
-  const long = FORMS.find((g) => g.mnemonic === f.mnemonic && g.cc === f.cc && g.operands.length === 1 && g.operands[0]!.t === "rel" && (g.operands[0] as { bits: number }).bits === 32);
-  if (long) LONG_BRANCH.set(f.id, long);
-}
+/** By form id. */
+const LONG_BRANCH: (Form | undefined)[] = FORMS.map((f) => {
+  if (f.operands.length !== 1 || f.operands[0]!.t !== "rel" || (f.operands[0] as { bits: number }).bits !== 8) return undefined;
+  return FORMS.find((g) => g.mnemonic === f.mnemonic && g.cc === f.cc && g.operands.length === 1 && g.operands[0]!.t === "rel" && (g.operands[0] as { bits: number }).bits === 32);
+});
 
 /**
  * Folds the operand values of a parsed instruction and matches it to the first form (in table
@@ -541,8 +687,9 @@ export function matchInstruction(parsed: ParsedInstruction, ctx: OperandContext)
   if (first === candidates.length) return mismatch(parsed, candidates);
   let form = candidates[first]!;
   // A later form of another operand size that fits too leaves the size to a default or to the writer.
-  for (let k = first + 1; k < candidates.length; k++) {
-    if (candidates[k]!.opsize !== form.opsize && fits(candidates[k]!, parsed)) {
+  const otherSizes = parsed.otherSizes[first]!;
+  for (let k = 0; k < otherSizes.length; k++) {
+    if (fits(otherSizes[k]!, parsed)) {
       const sized = defaultSize(parsed, candidates.slice(first).filter((f) => fits(f, parsed)));
       if (isProblem(sized)) return sized;
       form = sized;
@@ -576,10 +723,105 @@ function foldValue(text: string, op: ParsedOperand, ctx: OperandContext): Syntax
   return undefined;
 }
 
+// What kind of operand a statement has, as a bit, against what each form operand accepts: most
+// candidate forms are ruled out by one AND. `operandFit` is the same judgement with the reason.
+const CLASS_MEMORY = 1;
+const CLASS_IMMEDIATE = 2;
+const CLASS_CONTROL = 4;
+const CLASS_DEBUG = 8;
+/** General registers: CLASS_GPR << (log2(bits) - 3), for 8 to 64 bits. */
+const CLASS_GPR = 16;
+
+function gprClass(bits: number): number {
+  return bits === 8 ? CLASS_GPR : bits === 16 ? CLASS_GPR << 1 : bits === 32 ? CLASS_GPR << 2 : bits === 64 ? CLASS_GPR << 3 : 0;
+}
+
+/** The class of a register operand (0 for one no form takes, like a segment register). */
+function registerClass(r: Register): number {
+  if (isGpr(r)) return gprClass(r.bits);
+  return r.cls === "cr" ? CLASS_CONTROL : r.cls === "dr" ? CLASS_DEBUG : 0;
+}
+
+/** What an operand of a class must pass besides, for a form operand. */
+const enum Check {
+  None,
+  Displacement,
+  Fixed,
+  One,
+  Relative,
+  Moffs,
+  Immediate,
+}
+
+/** By form id and operand index: the classes the form operand accepts, and the further check. */
+const ACCEPT = new Int32Array(FORMS.length * MAX_OPERANDS);
+const CHECK = new Uint8Array(FORMS.length * MAX_OPERANDS);
+for (const form of FORMS) {
+  form.operands.forEach((type, i) => {
+    const at = form.id * MAX_OPERANDS + i;
+    const [accept, check] = ((): [number, Check] => {
+      switch (type.t) {
+        case "reg":
+        case "opreg":
+        case "rmreg":
+          return [gprClass(type.bits), Check.None];
+        case "rm":
+          return [gprClass(type.bits) | CLASS_MEMORY, Check.Displacement];
+        case "mem":
+          return [CLASS_MEMORY, Check.Displacement];
+        case "fixed":
+          return [gprClass(type.reg.bits), Check.Fixed];
+        case "creg":
+          return [CLASS_CONTROL, Check.None];
+        case "dreg":
+          return [CLASS_DEBUG, Check.None];
+        case "one":
+          return [CLASS_IMMEDIATE, Check.One];
+        case "rel":
+          return [CLASS_MEMORY, Check.Relative];
+        case "moffs":
+          return [CLASS_MEMORY, Check.Moffs];
+        case "imm":
+          return [CLASS_IMMEDIATE, Check.Immediate];
+      }
+    })();
+    ACCEPT[at] = accept;
+    CHECK[at] = check;
+  });
+}
+
+/** Whether every operand fits the form: operandFit(...) === Fail.None for each, quickly. */
 function fits(form: Form, parsed: ParsedInstruction): boolean {
-  if (form.operands.length !== parsed.count) return false;
-  for (let i = 0; i < parsed.count; i++) if (operandFit(form, form.operands[i]!, parsed.operands[i]!) !== Fail.None) return false;
+  const count = parsed.count;
+  if (form.operands.length !== count) return false;
+  const at = form.id * MAX_OPERANDS;
+  for (let i = 0; i < count; i++) {
+    const op = parsed.operands[i]!;
+    if ((ACCEPT[at + i]! & op.cls) === 0) return false;
+    if (op.kind !== SlotKind.Immediate && op.indirect !== form.indirect) return false;
+    const check = CHECK[at + i]!;
+    if (check !== Check.None && !passes(check, form, form.operands[i]!, op)) return false;
+  }
   return true;
+}
+
+function passes(check: Check, form: Form, type: OperandType, op: ParsedOperand): boolean {
+  switch (check) {
+    case Check.Displacement:
+      return op.kind !== SlotKind.Memory || displacementFit(op) === Fail.None;
+    case Check.Fixed: {
+      const reg = (type as { reg: Register }).reg;
+      return op.reg!.num === reg.num && op.reg!.cls === reg.cls;
+    }
+    case Check.One:
+      return op.symbol < 0 && op.wide === undefined && op.value === (type as { value: number }).value;
+    case Check.Relative:
+      return !op.base && !op.index && !op.seg && !op.indirect;
+    case Check.Moffs:
+      return !op.base && !op.index;
+    default:
+      return immediateFit(form, type as { bits: 8 | 16 | 32 | 64; signExtended: boolean }, op) === Fail.None;
+  }
 }
 
 /**
@@ -627,11 +869,11 @@ function mismatch(parsed: ParsedInstruction, candidates: readonly Form[]): Synta
 }
 
 function prefixesOf(parsed: ParsedInstruction, form: Form): Prefixes | SyntaxProblem {
-  if (parsed.prefixWords.length === 0) return NO_PREFIXES;
+  if (parsed.prefixCount === 0) return NO_PREFIXES;
   const p: { lock?: boolean; rep?: "rep" | "repne"; seg?: Register; data16?: number } = {};
   const operands = parsed.operands.slice(0, parsed.count);
   const memSeg = operands.find((o) => o.kind === SlotKind.Memory && o.seg)?.seg;
-  for (const w of parsed.prefixWords) {
+  for (const w of parsed.prefixWords.slice(0, parsed.prefixCount)) {
     const twice = () => problem("PV1015", "same type of prefix used twice", w.start, w.end);
     if (w.name === "lock") {
       if (p.lock) return twice();
@@ -651,7 +893,17 @@ function prefixesOf(parsed: ParsedInstruction, form: Form): Prefixes | SyntaxPro
       p.seg = registerByName(w.name)!;
     }
   }
-  return p;
+  return shared(p);
+}
+
+/** One Prefixes object per combination (there are few), rather than one per statement. */
+const SHARED_PREFIXES = new Map<number, Prefixes>();
+
+function shared(p: Prefixes): Prefixes {
+  const key = (p.lock ? 1 : 0) | (p.rep === "rep" ? 2 : p.rep === "repne" ? 4 : 0) | ((p.seg ? p.seg.num + 1 : 0) << 3) | ((p.data16 ?? 0) << 6);
+  let known = SHARED_PREFIXES.get(key);
+  if (!known) SHARED_PREFIXES.set(key, (known = Object.freeze(p)));
+  return known;
 }
 
 const SIZE_WORD: Record<number, string> = { 8: "8-bit", 16: "16-bit", 32: "32-bit", 64: "64-bit" };
@@ -736,7 +988,7 @@ function displacementFit(op: ParsedOperand): Fail {
  * (so $0xffe0 in a 16-bit operation is -32 and fits a sign-extended imm8). `value` is read
  * modulo 2^64; the result is signed.
  */
-export function narrowImmediate(value: bigint, opsize: number): bigint {
+function narrowImmediate(value: bigint, opsize: number): bigint {
   const v = BigInt.asUintN(64, value);
   if (opsize === 16 && v < 0x10000n) return BigInt.asIntN(16, v);
   if (opsize === 32 && v < 0x100000000n) return BigInt.asIntN(32, v);
@@ -752,12 +1004,6 @@ function narrowed(op: ParsedOperand, opsize: number): number {
   return v;
 }
 
-/** [signed min, signed limit, unsigned limit] per field width. */
-const BOUNDS: Record<number, readonly [number, number, number]> = {
-  8: [-0x80, 0x80, 0x100],
-  16: [-0x8000, 0x8000, 0x10000],
-  32: [-0x80000000, 0x80000000, 0x100000000],
-};
 
 function immediateFit(form: Form, type: { bits: 8 | 16 | 32 | 64; signExtended: boolean }, op: ParsedOperand): Fail {
   const n = type.bits;
@@ -767,11 +1013,13 @@ function immediateFit(form: Form, type: { bits: 8 | 16 | 32 | 64; signExtended: 
   if (op.symbol >= 0) return signExtended && n < 32 ? Fail.SymbolicImmediate : Fail.None;
   if (n >= 64) return Fail.None;
   const s = narrowed(op, opsize);
-  const [min, signedLimit, unsignedLimit] = BOUNDS[n]!;
+  // The field holds [-2^(n-1), 2^(n-1)) sign-extended, up to 2^n unsigned.
+  const signedLimit = n === 8 ? 0x80 : n === 16 ? 0x8000 : 0x80000000;
+  const unsignedLimit = 2 * signedLimit;
   let ok: boolean;
-  if (signExtended) ok = s >= min && s < signedLimit;
+  if (signExtended) ok = s >= -signedLimit && s < signedLimit;
   else if (n === opsize) ok = s > -unsignedLimit && s < unsignedLimit;
-  else ok = s >= min && s < unsignedLimit;
+  else ok = s >= -signedLimit && s < unsignedLimit;
   return ok ? Fail.None : Fail.Range;
 }
 

@@ -54,6 +54,23 @@ movl $seven, %eax
 movl $(five * 4 + (six << 2) | 1), %ebx
 .byte five % 3, -six / 4, ~0 & 0xf, 2 == 2, 3 > 2, 1 && 0, 1 || 0
 lea .+8(%rip), %rax
+lea .+8(%rip), %rax
+.set twice, 1
+movl $twice, %eax
+.set twice, 2
+movl $twice, %eax
+movl $twice, %eax
+1: jmp 1b
+1: jmp 1b
+jmp start-1
+jmp start+1
+back: nop
+jmp back-1
+movl (,%rbx,), %eax
+movl (%rax,%rbx,), %ecx
+rep ret
+repnz ret $8
+rep nop
 .section .rodata
 .align 4
 .long 1, 2

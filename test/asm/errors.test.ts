@@ -43,6 +43,8 @@ const ERRORS: [string, string, string][] = [
   ["ret $0x10000", "PV1005", "$0x10000"],
   ["int $256", "PV1005", "$256"],
   ["mov 0x80000000(%rax), %eax", "PV1008", "0x80000000(%rax)"],
+  ["mov (%rax,,2), %eax", "PV1008", ",2)"],
+  ["mov 4(,,8), %eax", "PV1008", ",8)"],
 ];
 
 describe("assembler errors", () => {
