@@ -13,7 +13,7 @@ import { changedRegisters } from "../x86/effects.js";
 import type { Register } from "../x86/registers.js";
 import { generateAssembly, tableSlots, type SlotTarget, type ThunkPlan } from "./assembly.js";
 import { generateHeader } from "./header.js";
-import { backendTableSymbol, OPS_TABLE, templateSymbols } from "./names.js";
+import { allDataSymbols, backendTableSymbol, OPS_TABLE, templateSymbols } from "./names.js";
 import { buildPatchTable, readSiteRecords, type PatchTable } from "./patch-table.js";
 
 export interface BuildOptions {
@@ -75,7 +75,7 @@ function templateBytes(image: Image, backendName: string, op: Op): Uint8Array {
 
 export function build(model: Model, options: BuildOptions): BuildResult {
   const thunks = planThunks(model);
-  const data = [...model.data, ...model.backends.flatMap((b) => b.data)];
+  const data = allDataSymbols(model);
   const assembly = generateAssembly(model, { thunks, data }, options.sourceName);
   const file = new SourceFile(`${options.baseName}.S`, assembly);
   const assembled = assemble(file);

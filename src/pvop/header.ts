@@ -21,7 +21,7 @@ import {
   CONVENTION_C,
 } from "./abi.js";
 import type { SlotTarget, ThunkPlan } from "./assembly.js";
-import { nativeSymbol, OPS_TABLE, PATCH_SECTION, scenarioSymbol, templateSymbols } from "./names.js";
+import { allDataSymbols, nativeSymbol, OPS_TABLE, PATCH_SECTION, scenarioSymbol, templateSymbols } from "./names.js";
 
 const C_TYPES: Record<ValueType, string> = {
   u8: "uint8_t",
@@ -56,10 +56,8 @@ function cCallable(op: Op): boolean {
 
 function wrapper(op: Op): string[] {
   const lines: string[] = [];
-  const ret = op.returns ? C_TYPES[op.returns] : "void";
-  const params = op.params.length ? op.params.map((p) => declare(C_TYPES[p.type], p.name)).join(", ") : "void";
   lines.push(`/* ${op.qualifiedName}: convention ${op.convention.name}, clobbers ${hex(op.clobbers)} */`);
-  lines.push(`static inline __attribute__((always_inline)) ${declare(ret, `pvcall_${flat(op)}`)}(${params})`);
+  lines.push(`static inline __attribute__((always_inline)) ${prototype(op, `pvcall_${flat(op)}`)}`);
   lines.push("{");
   const used = new Set<Register>();
   const outputs: string[] = ['"+r" (__pv_sp)'];
@@ -192,7 +190,7 @@ export function generateHeader({ model, sourceName, guard, tables, thunks }: Hea
   }
   if (backendLines.length) out.push("/* Backend implementations, the C functions they bind, and callee-save thunks. */", ...backendLines, "");
 
-  const data = [...model.data, ...model.backends.flatMap((b) => b.data)];
+  const data = allDataSymbols(model);
   if (data.length) {
     out.push("/* Data; a per-cpu symbol's address is its offset from the per-cpu base (%gs). */");
     for (const d of data) out.push(`extern unsigned char ${d.name}[${d.size}];${d.percpu ? "\t/* per-cpu */" : ""}`);

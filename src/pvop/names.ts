@@ -2,7 +2,7 @@
  * The symbol names a build emits. One place decides them, because the .S source, the C header,
  * the patch table and (later) the patcher and the link-time pass must all agree.
  */
-import type { Backend, Op, Scenario } from "../lang/model.js";
+import type { Backend, DataSymbol, Model, Op, Scenario } from "../lang/model.js";
 
 /** The live ops table: one 8-byte slot per op, initially pointing at the native implementations. */
 export const OPS_TABLE = "pv_ops";
@@ -31,6 +31,11 @@ export function backendTableSymbol(backend: Backend): string {
  */
 export function templateSymbols(backendName: string, op: Op): { start: string; end: string } {
   return { start: `__pv_${backendName}_start_${flat(op)}`, end: `__pv_${backendName}_end_${flat(op)}` };
+}
+
+/** Every data and per-cpu symbol a build defines: the file's own, then each backend's. */
+export function allDataSymbols(model: Model): DataSymbol[] {
+  return [...model.data, ...model.backends.flatMap((b) => b.data)];
 }
 
 /** The function a scenario's code is compiled into. */
