@@ -22,6 +22,7 @@ import { DIRECTIVES } from "./directives.js";
 import { finish } from "./layout.js";
 import { StatementLog } from "./log.js";
 import { PreparedStatements } from "./prepared.js";
+import { ArrayArena } from "./rows.js";
 import { scan, type StatementList } from "./scan.js";
 import { addExact, SectionState, SymbolTable, type SymbolId } from "./state.js";
 import { sectionAttributesByName } from "./sections.js";
@@ -82,8 +83,10 @@ export class Assembler {
   readonly sectionStack: { current: SectionState; previous: SectionState }[] = [];
   readonly symbols: SymbolTable;
   readonly diagnostics: Diagnostic[] = [];
+  /** Where the stores below get their typed arrays (given back when the result no longer needs them). */
+  readonly arena = new ArrayArena();
   /** What every statement emitted, for the listing and the instruction list. */
-  readonly log = new StatementLog();
+  readonly log = new StatementLog(this.arena);
   /** Forward numeric label references (`1f`) that must find a definition by the end. */
   readonly forwardRefs: { name: string; label: string; span: Span }[] = [];
   private readonly localCounts = new Map<string, number>();
@@ -95,13 +98,13 @@ export class Assembler {
     readonly options: AssembleOptions,
   ) {
     const range = options.range ?? { start: 0, end: file.text.length };
-    const scanned = scan(file.text, range.start, range.end, file.position(range.start).line, options.lineComments);
+    const scanned = scan(file.text, range.start, range.end, file.position(range.start).line, this.arena, options.lineComments);
     this.text = scanned.clean;
     this.statements = scanned.statements;
     // Most symbols are labels; code labels roughly every other statement.
-    this.symbols = new SymbolTable(this.text, this.sectionList, scanned.statements.count / 2);
+    this.symbols = new SymbolTable(this.text, this.sectionList, scanned.statements.count / 2, this.arena);
     // A large file's instructions are about half its statements, and half of those repeat.
-    this.prepared = new PreparedStatements(this.text, scanned.statements.count / 4);
+    this.prepared = new PreparedStatements(this.text, scanned.statements.count / 4, this.arena);
     for (const p of scanned.problems) this.report(problem("PV1002", p.message, p.start, p.end));
     // GNU as always creates .text, .data and .bss, in that order.
     this.current = this.section(".text");
@@ -152,7 +155,7 @@ export class Assembler {
   section(name: string, attributes = sectionAttributesByName(name)): SectionState {
     let s = this.sections.get(name);
     if (!s) {
-      s = new SectionState(name, attributes.kind, attributes.flags, this.sections.size, attributes.entsize ?? 0);
+      s = new SectionState(name, attributes.kind, attributes.flags, this.sections.size, attributes.entsize ?? 0, this.arena);
       this.sections.set(name, s);
       this.sectionList.push(s);
     }

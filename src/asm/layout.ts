@@ -46,6 +46,13 @@ function addressOf(loc: Extract<Location, { kind: "section" }>): bigint {
   return BigInt(loc.section.address(loc.off, loc.nvar)) + loc.extra;
 }
 
+/**
+ * Up to this many statements that emit something, an assembly builds its listing and
+ * instruction list at once and gives its stores back for the next assembly (the checker's many
+ * small bodies); a larger one keeps them to build those lists when they are read.
+ */
+const EAGER_STATEMENTS = 64;
+
 export function finish(asm: Assembler): AssembleResult {
   for (const ref of asm.forwardRefs) {
     const id = asm.symbols.find(ref.name, 0, ref.name.length);
@@ -88,7 +95,13 @@ export function finish(asm: Assembler): AssembleResult {
     return sec;
   });
   const image: Image = { sections: imageSections, symbols: symbolTable(asm, sections, referencedSections, usedSymbols) };
-  // The listing and the instruction list are built on first use: most callers want neither.
+  if (asm.log.count <= EAGER_STATEMENTS) {
+    const result = { image, diagnostics: asm.diagnostics, listing: listing(asm, data), instructions: instructionList(asm) };
+    asm.arena.recycle();
+    return result;
+  }
+  // The listing and the instruction list are built on first use: most callers of a large
+  // assembly want neither, and building them would cost more than assembling.
   let listed: ListingLine[] | undefined;
   let instructions: AssembledInstruction[] | undefined;
   return {
@@ -207,7 +220,7 @@ function materialize(asm: Assembler, section: SectionState, out: Uint8Array, rel
     copy(encoded.buf, 0, encoded.len, out, addr);
     part.encodedAs = form;
     let list = relaxFixups.get(section);
-    if (!list) relaxFixups.set(section, (list = new FixupRows()));
+    if (!list) relaxFixups.set(section, (list = new FixupRows(asm.arena)));
     for (let f = 0; f < encodedFixups.count; f++) {
       const addend = addExact(part.addend, encodedFixups.adjust[f]!);
       list.add(part.at + encodedFixups.offset[f]!, k, encodedFixups.size[f]!, encodedFixups.kind[f]!, true, part.target, -1, addend, part.start, part.end);

@@ -9,7 +9,7 @@
 import type { Instruction } from "../x86/instruction.js";
 import { instructionOf, ParsedInstruction, parseInstruction } from "../x86/syntax.js";
 import type { PreparedStatements } from "./prepared.js";
-import { IntRows } from "./rows.js";
+import { IntRows, type ArrayArena } from "./rows.js";
 
 /** The fields of a row. */
 const enum Field {
@@ -42,9 +42,13 @@ export interface Placed {
 }
 
 export class StatementLog {
-  private readonly rows = new IntRows(Field.Width);
+  private readonly rows: IntRows;
   /** The statement an Instruction is rebuilt in. */
   private readonly scratch = new ParsedInstruction();
+
+  constructor(arena: ArrayArena) {
+    this.rows = new IntRows(Field.Width, arena);
+  }
 
   get count(): number {
     return this.rows.count;

@@ -13,7 +13,7 @@
 import { MAX_OPERANDS, NO_PREFIXES, type FixupKind } from "../x86/encode.js";
 import type { Prefixes } from "../x86/instruction.js";
 import { FORMS, type Form } from "../x86/table.js";
-import { hashCapacity, INITIAL_ROWS, IntRows, ValueColumn } from "./rows.js";
+import { hashCapacity, INITIAL_ROWS, IntRows, ValueColumn, type ArrayArena } from "./rows.js";
 import { FixupRows, hashRange } from "./state.js";
 
 const enum Field {
@@ -47,26 +47,32 @@ export interface FoldedOperand {
 }
 
 export class PreparedStatements {
-  private readonly rows = new IntRows(WIDTH);
+  private readonly rows: IntRows;
   /** MAX_OPERANDS operand values per statement (see OperandSlot.value). */
-  private readonly values = new ValueColumn();
+  private readonly values: ValueColumn;
   private readonly prefixes = new Map<number, Prefixes>();
   /** The statements' fixups, as if each statement stood at the start of the text and section. */
-  readonly fixups = new FixupRows();
-  private bytes = new Uint8Array(INITIAL_ROWS * 4);
+  readonly fixups: FixupRows;
+  private bytes: Uint8Array;
   private bytesLength = 0;
   /** Statements found by their text: two integers a slot, the text's hash (0: empty) and the statement. */
   private slots: Int32Array;
   private known = 0;
   /** Where each statement's text is (start, length), for comparing. */
-  private readonly keys = new IntRows(2);
+  private readonly keys: IntRows;
 
   constructor(
     private readonly text: string,
     /** How many different statements to make room for before the table grows. */
     expected: number,
+    private readonly arena: ArrayArena,
   ) {
-    this.slots = new Int32Array(2 * hashCapacity(expected));
+    this.rows = new IntRows(WIDTH, arena);
+    this.values = new ValueColumn(arena);
+    this.fixups = new FixupRows(arena);
+    this.bytes = arena.uint8(INITIAL_ROWS * 4);
+    this.keys = new IntRows(2, arena);
+    this.slots = arena.int32(2 * hashCapacity(expected));
   }
 
   /** The statement prepared from the same text as text[start..end), or -1. */
@@ -131,9 +137,7 @@ export class PreparedStatements {
   /** Sets the encoding of the statement just added. */
   setBytes(k: number, bytes: Uint8Array, length: number): void {
     if (this.bytesLength + length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.bytesLength + length));
-      grown.set(this.bytes);
-      this.bytes = grown;
+      this.bytes = this.arena.grow(this.bytes, Math.max(this.bytes.length * 2, this.bytesLength + length));
     }
     const at = this.bytesLength;
     for (let i = 0; i < length; i++) this.bytes[at + i] = bytes[i]!;
@@ -235,7 +239,7 @@ export class PreparedStatements {
 
   private grow(): void {
     const old = this.slots;
-    this.slots = new Int32Array(old.length * 2);
+    this.slots = this.arena.int32(old.length * 2);
     const mask = this.slots.length / 2 - 1;
     for (let at = 0; at < old.length; at += 2) {
       if (old[at] === 0) continue;
@@ -244,5 +248,6 @@ export class PreparedStatements {
       this.slots[2 * slot] = old[at]!;
       this.slots[2 * slot + 1] = old[at + 1]!;
     }
+    this.arena.release(old);
   }
 }

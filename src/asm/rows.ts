@@ -1,9 +1,81 @@
-/**
- * Every growable store starts this small: the language checker assembles tens of thousands of
- * one-line bodies, and a large first allocation per call would make the collector's work grow
- * with the square of the file. Big inputs double their way up.
- */
+/** Every growable store starts this small; big inputs double their way up. */
 export const INITIAL_ROWS = 16;
+
+type Scratch = Int32Array | Float64Array | Uint8Array;
+type ScratchType<T extends Scratch> = new (length: number) => T;
+
+/** Longest array the pool keeps, and how many of one type and length. */
+const MAX_POOLED_LENGTH = 1 << 12;
+const POOL_DEPTH = 8;
+
+/** Arrays given back by finished assemblies, by type and length. */
+const pool = new Map<ScratchType<Scratch>, Map<number, Scratch[]>>();
+
+/**
+ * Where one assembly's stores get their typed arrays. A typed array's contents live outside
+ * the JavaScript heap: allocating one costs a system allocation, and V8 starts a full
+ * collection whenever such memory has grown by tens of megabytes. The language checker
+ * assembles tens of thousands of one-line bodies, each needing some twenty small arrays; fresh
+ * ones made the checker's time grow with the square of the file (a full collection every few
+ * thousand bodies, each walking everything checked so far). An assembly whose results no
+ * longer need its stores recycles them, and the next takes them from the pool.
+ */
+export class ArrayArena {
+  private readonly held: Scratch[] = [];
+
+  int32(length: number): Int32Array {
+    return this.take(Int32Array, length);
+  }
+
+  float64(length: number): Float64Array {
+    return this.take(Float64Array, length);
+  }
+
+  uint8(length: number): Uint8Array {
+    return this.take(Uint8Array, length);
+  }
+
+  /** An array of `length` (more than the old one's) starting with `old`'s contents; `old` goes back to the pool. */
+  grow<T extends Scratch>(old: T, length: number): T {
+    const grown = this.take(old.constructor as ScratchType<T>, length);
+    grown.set(old);
+    this.release(old);
+    return grown;
+  }
+
+  /** Gives back one array that its store has replaced. */
+  release(array: Scratch): void {
+    const k = this.held.indexOf(array);
+    if (k < 0) return;
+    this.held[k] = this.held[this.held.length - 1]!;
+    this.held.pop();
+    giveBack(array);
+  }
+
+  /** Gives every array this arena handed out back to the pool; none may be used afterwards. */
+  recycle(): void {
+    for (const array of this.held) giveBack(array);
+    this.held.length = 0;
+  }
+
+  /** A zeroed array, as `new type(length)` makes. */
+  private take<T extends Scratch>(type: ScratchType<T>, length: number): T {
+    const reused = pool.get(type)?.get(length)?.pop() as T | undefined;
+    const array = reused ? (reused.fill(0), reused) : new type(length);
+    this.held.push(array);
+    return array;
+  }
+}
+
+function giveBack(array: Scratch): void {
+  if (array.length > MAX_POOLED_LENGTH) return;
+  const type = array.constructor as ScratchType<Scratch>;
+  let byLength = pool.get(type);
+  if (!byLength) pool.set(type, (byLength = new Map()));
+  const free = byLength.get(array.length);
+  if (!free) byLength.set(array.length, [array]);
+  else if (free.length < POOL_DEPTH) free.push(array);
+}
 
 /** Slots for a hash table that holds `expected` entries at most half full (a power of two). */
 export function hashCapacity(expected: number): number {
@@ -26,16 +98,15 @@ export class IntRows {
   constructor(
     /** Fields per row. */
     readonly width: number,
+    private readonly arena: ArrayArena,
   ) {
-    this.data = new Int32Array(width * INITIAL_ROWS);
+    this.data = arena.int32(width * INITIAL_ROWS);
   }
 
   /** Appends a row of zeros and returns its index. */
   add(): number {
     if ((this.count + 1) * this.width > this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
+      this.data = this.arena.grow(this.data, this.data.length * 2);
     }
     return this.count++;
   }
@@ -54,9 +125,13 @@ export class IntRows {
  * a typed array where they are exact, which is nearly always, and BigInts aside for the others.
  */
 export class ValueColumn {
-  private data = new Float64Array(INITIAL_ROWS);
+  private data: Float64Array;
   /** The values that are not exact numbers; their place in `data` holds NaN. */
   private readonly wide = new Map<number, bigint>();
+
+  constructor(private readonly arena: ArrayArena) {
+    this.data = arena.float64(INITIAL_ROWS);
+  }
 
   get(i: number): number | bigint {
     const v = this.data[i] ?? 0;
@@ -67,9 +142,7 @@ export class ValueColumn {
     if (i >= this.data.length) {
       let size = this.data.length * 2;
       while (size <= i) size *= 2;
-      const grown = new Float64Array(size);
-      grown.set(this.data);
-      this.data = grown;
+      this.data = this.arena.grow(this.data, size);
     }
     const exact = typeof value === "number" ? value : Number(value);
     if (typeof value === "bigint" && !Number.isSafeInteger(exact)) {

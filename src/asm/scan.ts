@@ -10,7 +10,7 @@
  * string itself when there is no block comment, which is the common case. Statements are kept
  * in one flat typed array rather than as objects: a large file has hundreds of thousands.
  */
-import { IntRows } from "./rows.js";
+import { IntRows, type ArrayArena } from "./rows.js";
 
 export interface ScanResult {
   /** The file text with block comments replaced by blanks inside the scanned range. */
@@ -22,7 +22,11 @@ export interface ScanResult {
 
 /** Statement k is text[start(k)..end(k)) (without its separator or comment), on line(k). */
 export class StatementList {
-  private readonly rows = new IntRows(3);
+  private readonly rows: IntRows;
+
+  constructor(arena: ArrayArena) {
+    this.rows = new IntRows(3, arena);
+  }
 
   get count(): number {
     return this.rows.count;
@@ -62,8 +66,8 @@ const SEMICOLON = 59;
 const SPECIAL = /[;"'#/]/g;
 
 /** Scans text[start..end); `firstLine` is the 1-based line of `start`. */
-export function scan(text: string, start: number, end: number, firstLine: number, lineComments: readonly string[] = []): ScanResult {
-  const statements = new StatementList();
+export function scan(text: string, start: number, end: number, firstLine: number, arena: ArrayArena, lineComments: readonly string[] = []): ScanResult {
+  const statements = new StatementList(arena);
   const problems: { start: number; end: number; message: string }[] = [];
   const markers = lineComments.filter((m) => m.length > 0);
   // Most of the text is passed over by indexOf and a regular expression, line by line and from

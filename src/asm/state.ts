@@ -11,7 +11,7 @@ import type { Form } from "../x86/table.js";
 import type { FixupKind } from "../x86/encode.js";
 import type { Value } from "../x86/expr.js";
 import type { SectionFlags, SymbolBinding, SymbolType, SymbolVisibility } from "../image/image.js";
-import { hashCapacity, INITIAL_ROWS, IntRows, ValueColumn } from "./rows.js";
+import { hashCapacity, INITIAL_ROWS, IntRows, ValueColumn, type ArrayArena } from "./rows.js";
 
 export interface BranchPart {
   readonly kind: "branch";
@@ -71,8 +71,13 @@ const FIXUP_KINDS: readonly FixupKind[] = ["pcrel", "signed", "unsigned"];
  * number where that is exact, else kept as a BigInt aside.
  */
 export class FixupRows {
-  private readonly rows = new IntRows(FixupField.Width);
-  private readonly addends = new ValueColumn();
+  private readonly rows: IntRows;
+  private readonly addends: ValueColumn;
+
+  constructor(arena: ArrayArena) {
+    this.rows = new IntRows(FixupField.Width, arena);
+    this.addends = new ValueColumn(arena);
+  }
 
   get count(): number {
     return this.rows.count;
@@ -155,11 +160,11 @@ export class FixupRows {
 }
 
 export class SectionState {
-  buf = new Uint8Array(INITIAL_ROWS);
+  buf: Uint8Array;
   len = 0;
   align = 1;
   readonly parts: VariablePart[] = [];
-  readonly fixups = new FixupRows();
+  readonly fixups: FixupRows;
   /** Sum of the sizes of parts[0..k), filled by layout. */
   partOffsets: number[] = [0];
 
@@ -168,16 +173,18 @@ export class SectionState {
     public kind: "progbits" | "nobits" | "note",
     public flags: SectionFlags,
     readonly order: number,
-    public entsize = 0,
-  ) {}
+    public entsize: number,
+    private readonly arena: ArrayArena,
+  ) {
+    this.buf = arena.uint8(INITIAL_ROWS);
+    this.fixups = new FixupRows(arena);
+  }
 
   reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
+    this.buf = this.arena.grow(this.buf, size);
   }
 
   append(bytes: Uint8Array): void {
@@ -262,7 +269,7 @@ export class SymbolTable {
   private readonly madeNames: string[] = [];
   /** Names already asked for as strings. */
   private readonly names = new Map<SymbolId, string>();
-  private readonly fields = new IntRows(Field.Width);
+  private readonly fields: IntRows;
   /** Absolute values (`.set x, 4`). */
   private readonly values = new Map<SymbolId, bigint>();
   private readonly aliases = new Map<SymbolId, SymbolAlias>();
@@ -275,8 +282,10 @@ export class SymbolTable {
     private readonly sections: readonly SectionState[],
     /** How many symbols to make room for before the table grows. */
     expected: number,
+    private readonly arena: ArrayArena,
   ) {
-    this.slots = new Int32Array(SLOT * hashCapacity(expected));
+    this.fields = new IntRows(Field.Width, arena);
+    this.slots = arena.int32(SLOT * hashCapacity(expected));
   }
 
   /** Number of symbols; their ids are 0 to count - 1. */
@@ -452,7 +461,8 @@ export class SymbolTable {
   }
 
   private rehash(capacity: number): void {
-    this.slots = new Int32Array(SLOT * capacity);
+    this.arena.release(this.slots);
+    this.slots = this.arena.int32(SLOT * capacity);
     const mask = capacity - 1;
     for (let id = 0; id < this.fields.count; id++) {
       let slot = this.fields.get(id, Field.Hash) & mask;

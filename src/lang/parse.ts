@@ -147,6 +147,8 @@ function deepestNesting(tokens: readonly IToken[]): number {
   return -1;
 }
 
+const NON_BLANK = /\S/g;
+
 /** Doc comment text keyed by the offset of the first token after the comment block. */
 function docBlocks(text: string, docs: readonly IToken[]): Map<number, string> {
   const blocks = new Map<number, string>();
@@ -158,8 +160,8 @@ function docBlocks(text: string, docs: readonly IToken[]): Map<number, string> {
     const end = tokenEnd(t);
     const gapEnd = next ? next.startOffset : text.length;
     if (next && !/\S/.test(text.slice(end, gapEnd))) continue;
-    const following = end + (text.slice(end).length - text.slice(end).trimStart().length);
-    blocks.set(following, lines.join("\n"));
+    NON_BLANK.lastIndex = end;
+    blocks.set(NON_BLANK.exec(text)?.index ?? text.length, lines.join("\n"));
     lines = [];
   }
   return blocks;
