@@ -2,6 +2,7 @@
  * The human-readable report of an emulator run (what `pvopc emu` prints): the trace, why the
  * run stopped, the registers that changed, dumped memory and the counters.
  */
+import { appendAll } from "../util/array.js";
 import { flagNames } from "../x86/flags.js";
 import { formatInstruction } from "../x86/print.js";
 import { faultJson, type EmuOutcome } from "./request.js";
@@ -42,7 +43,7 @@ export function formatReport(o: EmuOutcome): string {
   out.push(`  rip    ${hex(after.rip!)}`);
   for (const d of o.dumps) {
     out.push(`memory at ${hex(d.addr)} (${d.bytes?.length ?? 0} bytes)${d.bytes ? ":" : ": not mapped"}`);
-    if (d.bytes) out.push(...hexdump(d.addr, d.bytes));
+    if (d.bytes) appendAll(out, hexdump(d.addr, d.bytes));
   }
   const c = r.counters;
   out.push(

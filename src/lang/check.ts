@@ -16,6 +16,7 @@ import {
   sameConvention,
   thunkSaves,
 } from "../pvop/abi.js";
+import { appendAll } from "../util/array.js";
 import { FLAGS, SINGLE_BIT_FLAGS } from "../x86/flags.js";
 import { registerByName, type Register } from "../x86/registers.js";
 import type * as A from "./ast.js";
@@ -101,8 +102,8 @@ class Checker {
     for (const t of located("target")) this.target(t);
     for (const c of located("convention")) this.convention(c);
     for (const d of this.declarations) {
-      if (d.decl.kind === "data") this.topData.push(...this.data({ decl: d.decl, file: d.file }, undefined));
-      if (d.decl.kind === "extern") this.topExterns.push(...this.extern({ decl: d.decl, file: d.file }, undefined));
+      if (d.decl.kind === "data") appendAll(this.topData, this.data({ decl: d.decl, file: d.file }, undefined));
+      if (d.decl.kind === "extern") appendAll(this.topExterns, this.extern({ decl: d.decl, file: d.file }, undefined));
     }
     for (const g of located("group")) this.group(g);
     this.backends.push({ name: "native", builtin: true, bindings: [], data: [], externs: [] });
@@ -144,7 +145,7 @@ class Checker {
     this.loaded.add(file.name);
     const parsed = parse(file);
     this.asts.push(parsed.ast);
-    this.diagnostics.push(...parsed.diagnostics);
+    appendAll(this.diagnostics, parsed.diagnostics);
     for (const decl of parsed.ast.declarations) {
       if (decl.kind !== "import") {
         this.declarations.push({ decl, file });
@@ -607,12 +608,12 @@ class Checker {
   /** Assembles and checks a native body or asm impl; undefined when it has errors. */
   private body(body: A.AsmBody, file: SourceFile, what: string, clobbers: number, backend: string | undefined, emptyAdvice: string): M.AssembledCode | undefined {
     if (!body.terminated) return undefined;
-    this.diagnostics.push(...checkNotEmpty(file, body.inner, what, emptyAdvice));
+    appendAll(this.diagnostics, checkNotEmpty(file, body.inner, what, emptyAdvice));
     const assembled = assembleRange(file, body.inner);
-    this.diagnostics.push(...assembled.diagnostics);
+    appendAll(this.diagnostics, assembled.diagnostics);
     if (!assembled.code) return undefined;
     const problems = checkBody(assembled.code, { what, clobbers, lookup: this.bodyLookup(backend) });
-    this.diagnostics.push(...problems);
+    appendAll(this.diagnostics, problems);
     return problems.some((d) => d.severity === "error") ? undefined : assembled.code;
   }
 
@@ -630,8 +631,8 @@ class Checker {
     const data: M.DataSymbol[] = [];
     const externs: M.ExternFunction[] = [];
     for (const item of decl.items) {
-      if (item.kind === "data") data.push(...this.data({ decl: item, file }, name.text));
-      if (item.kind === "extern") externs.push(...this.extern({ decl: item, file }, name.text));
+      if (item.kind === "data") appendAll(data, this.data({ decl: item, file }, name.text));
+      if (item.kind === "extern") appendAll(externs, this.extern({ decl: item, file }, name.text));
     }
     // Asm impl symbols are callable from the backend's other bodies: define them all first.
     for (const item of decl.items) {
@@ -758,14 +759,14 @@ class Checker {
       else ok = false;
     }
     const assembled = assembleRange(file, body.inner, substitutions);
-    this.diagnostics.push(...assembled.diagnostics);
+    appendAll(this.diagnostics, assembled.diagnostics);
     if (!assembled.code || !ok) return undefined;
     const code = assembled.code;
     const problems = checkBody(code, { what: `code of ${owner}`, clobbers: CLBR_ANY, lookup: this.bodyLookup(undefined) }).filter(
       // Scenario code is a program, not a body copied into sites: only names and jumps matter.
       (d) => d.code === CODES.unknownSymbol,
     );
-    this.diagnostics.push(...problems);
+    appendAll(this.diagnostics, problems);
     if (problems.length) return undefined;
     const modelSites: M.PvcallSite[] = sites.map((s) => {
       const symbol = code.image.symbols.find((sym) => sym.name === s.label);

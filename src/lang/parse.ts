@@ -31,14 +31,15 @@ const CLOSERS = /^expected '[}\])]'/;
 
 export function parse(file: SourceFile): ParseResult {
   const text = file.text;
-  const diagnostics: Diagnostic[] = [];
+  // Lexical and syntax errors alike: the cap below applies to all of them.
+  const syntax: Diagnostic[] = [];
   const lexed = T.pvopLexer.tokenize(text);
   let unterminatedAt = Infinity;
 
-  for (const e of lexed.errors) diagnostics.push(lexicalError(file, e));
+  for (const e of lexed.errors) syntax.push(lexicalError(file, e));
   for (const t of lexed.groups["errors"] ?? []) {
     unterminatedAt = Math.min(unterminatedAt, t.startOffset);
-    diagnostics.push(
+    syntax.push(
       t.tokenType === T.UnterminatedComment
         ? error(CODES.unterminatedComment, "unterminated comment: '/*' has no matching '*/'", file, { start: t.startOffset, end: t.startOffset + 2 })
         : error(CODES.unterminatedString, "unterminated string: missing '\"' before the end of the line", file, tokenSpan(t)),
@@ -49,14 +50,14 @@ export function parse(file: SourceFile): ParseResult {
   const tooDeep = deepestNesting(tokens);
   if (tooDeep >= 0) {
     const t = tokens[tooDeep]!;
-    diagnostics.push(error(CODES.nestingTooDeep, `expression nests more than ${MAX_NESTING} deep; the rest of the file is ignored`, file, tokenSpan(t)));
+    syntax.push(error(CODES.nestingTooDeep, `expression nests more than ${MAX_NESTING} deep; the rest of the file is ignored`, file, tokenSpan(t)));
     tokens = tokens.slice(0, tooDeep);
     unterminatedAt = Math.min(unterminatedAt, t.startOffset);
   }
   for (const t of tokens) {
     if (t.tokenType === T.AsmBody && !t.image.endsWith("}")) {
       unterminatedAt = Math.min(unterminatedAt, t.startOffset);
-      diagnostics.push(error(CODES.unterminatedBody, "unterminated assembly body: '{' has no matching '}'", file, { start: t.startOffset, end: t.startOffset + 1 }));
+      syntax.push(error(CODES.unterminatedBody, "unterminated assembly body: '{' has no matching '}'", file, { start: t.startOffset, end: t.startOffset + 1 }));
     }
   }
 
@@ -64,7 +65,6 @@ export function parse(file: SourceFile): ParseResult {
   p.begin(text, tokens);
   // With nothing to recover from, a failed top rule yields undefined.
   let declarations = p.file() ?? [];
-  const syntax: Diagnostic[] = [];
   for (const e of p.errors) {
     // After an unclosed comment or body every enclosing block is unclosed too: say it once.
     if (e.token.tokenType === EOF && unterminatedAt < Infinity) continue;
@@ -85,13 +85,12 @@ export function parse(file: SourceFile): ParseResult {
     syntax.length = MAX_SYNTAX_ERRORS;
     syntax.push(error(CODES.tooManyErrors, `too many syntax errors; stopped reporting after ${MAX_SYNTAX_ERRORS}`, file, last.span));
   }
-  diagnostics.push(...syntax);
 
   const comments: Comment[] = [
     ...(lexed.groups["comments"] ?? []).map((t) => ({ text: t.image, span: tokenSpan(t), doc: false })),
     ...(lexed.groups["docs"] ?? []).map((t) => ({ text: t.image, span: tokenSpan(t), doc: true })),
   ].sort((a, b) => a.span.start - b.span.start);
-  return { ast: { file, declarations, comments }, diagnostics };
+  return { ast: { file, declarations, comments }, diagnostics: syntax };
 }
 
 function lexicalError(file: SourceFile, e: ILexingError): Diagnostic {

@@ -87,6 +87,17 @@ describe("robustness", () => {
     expect(checkSafely('import "x').diagnostics.map((d) => d.code)).toContain(CODES.unterminatedString);
   });
 
+  it("hundreds of thousands of errors", () => {
+    // Lexical errors count toward the cap on syntax errors.
+    const lexical = checkSafely("\u0001 ".repeat(200_000)).diagnostics;
+    expect(lexical.length).toBe(101);
+    expect(lexical.at(-1)!.code).toBe(CODES.tooManyErrors);
+    // Every error inside a body is reported, however many (an argument list this long would overflow the stack).
+    const body = checkSafely(`group g {\n  op a() { native { ${"bogus %rax\n".repeat(200_000)} } }\n}\n`).diagnostics;
+    expect(body.length).toBe(200_000);
+    expect(new Set(body.map((d) => d.code))).toEqual(new Set(["PV1001"]));
+  }, 60_000);
+
   it("a 10 MB file", () => {
     const chunk = "// filler comment line for a big file\ngroup g { op a() { nop } }\n@@@ }}} {{{ ;;; 0x ((\n";
     const text = chunk.repeat(Math.ceil((10 << 20) / chunk.length));
