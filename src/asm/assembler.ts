@@ -64,6 +64,13 @@ export interface AssembleResult {
   instructions: AssembledInstruction[];
 }
 
+/** A section symbol or a `.file` symbol, written before symbol `before` if at all. */
+export interface MadeSymbol {
+  readonly name: string;
+  readonly type: "section" | "file";
+  readonly before: SymbolId;
+}
+
 const LOCAL_SEPARATOR = "\u0002";
 const DOT_PREFIX = "\u0001.";
 
@@ -87,6 +94,13 @@ export class Assembler {
   readonly arena = new ArrayArena();
   /** What every statement emitted, for the listing and the instruction list. */
   readonly log = new StatementLog(this.arena);
+  /**
+   * The symbols as makes of sections and `.file` names, each standing before symbol `before`
+   * in its symbol list (a section's where the section was made), in order.
+   */
+  readonly madeSymbols: MadeSymbol[] = [];
+  /** Whether `.ident` made .comment its string section yet (as starts it with a NUL then). */
+  commentStarted = false;
   /** Forward numeric label references (`1f`) that must find a definition by the end. */
   readonly forwardRefs: { name: string; label: string; span: Span }[] = [];
   private readonly localCounts = new Map<string, number>();
@@ -155,8 +169,28 @@ export class Assembler {
   section(name: string, attributes = sectionAttributesByName(name)): SectionState {
     let s = this.sections.get(name);
     if (!s) {
-      s = new SectionState(name, attributes.kind, attributes.flags, this.sections.size, attributes.entsize ?? 0, this.arena);
+      s = new SectionState(name, attributes.kind, attributes.flags, this.sectionList.length, attributes.entsize ?? 0, this.arena);
       this.sections.set(name, s);
+      this.sectionList.push(s);
+      this.madeSymbols.push({ name, type: "section", before: this.symbols.count });
+    }
+    return s;
+  }
+
+  /** `.file "name"`: as moves the first file symbol to the head of its symbol list and leaves the others where they are made. */
+  fileSymbol(name: string): void {
+    if (this.madeSymbols.some((m) => m.type === "file")) this.madeSymbols.push({ name, type: "file", before: this.symbols.count });
+    else this.madeSymbols.unshift({ name, type: "file", before: 0 });
+  }
+
+  /** Subsection `n` of `section` (0: the section itself), made on first use. */
+  subsection(section: SectionState, n: number): SectionState {
+    const home = section.home;
+    if (n === 0) return home;
+    let s = home.subsections.get(n);
+    if (!s) {
+      s = new SectionState(home.name, home.kind, home.flags, this.sectionList.length, home.entsize, this.arena, home);
+      home.subsections.set(n, s);
       this.sectionList.push(s);
     }
     return s;

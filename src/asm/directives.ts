@@ -3,13 +3,13 @@
  * (`.align` counts bytes, like `.balign`). docs/assembler.md lists them.
  */
 import type { Span } from "../diag/diagnostic.js";
-import { ESCAPES, isProblem, isSymbolChar, problem, type Value } from "../x86/expr.js";
+import { ESCAPES, isProblem, isSymbolChar, problem, type SyntaxProblem, type Value } from "../x86/expr.js";
 import { MAX_NOP, nopFill } from "../x86/nops.js";
 import { splitOperands } from "../x86/syntax.js";
 import type { SymbolBinding, SymbolType, SymbolVisibility } from "../image/image.js";
 import type { Assembler } from "./assembler.js";
-import { parseSectionFlags, sectionAttributesByName, sectionKindOf } from "./sections.js";
-import type { AlignPart, SymbolId } from "./state.js";
+import { parseSectionFlags, sectionAttributesByName, sectionKindOf, type SectionAttributes } from "./sections.js";
+import type { AlignPart, OrgPart, SectionState, SymbolId } from "./state.js";
 
 export interface DirectiveUse {
   /** Lower-case directive name with its dot. */
@@ -28,8 +28,14 @@ function args(asm: Assembler, d: DirectiveUse): [number, number][] {
   return splitOperands(asm.text, d.argsStart, d.argsEnd);
 }
 
-function wrongCount(asm: Assembler, d: DirectiveUse, expected: string): void {
-  asm.report(problem("PV1013", `${d.name} takes ${expected}`, d.start, Math.max(d.end, d.argsEnd)));
+/** Reports `p`; undefined, for the functions that answer undefined once they have said why. */
+function reject(asm: Assembler, p: SyntaxProblem): undefined {
+  asm.report(p);
+  return undefined;
+}
+
+function wrongCount(asm: Assembler, d: DirectiveUse, expected: string): undefined {
+  return reject(asm, problem("PV1013", `${d.name} takes ${expected}`, d.start, Math.max(d.end, d.argsEnd)));
 }
 
 /** A constant argument, or undefined after reporting why not. */
@@ -144,16 +150,57 @@ function stringBytes(asm: Assembler, s: number, e: number): number[] | undefined
   return out;
 }
 
+/** Appends the directive's string arguments to `section`, each NUL-terminated if `terminate`. */
+function appendStrings(asm: Assembler, d: DirectiveUse, section: SectionState, terminate: boolean): void {
+  for (const [s, e] of args(asm, d)) {
+    const bytes = stringBytes(asm, s, e);
+    if (!bytes) continue;
+    if (terminate) bytes.push(0);
+    section.append(Uint8Array.from(bytes));
+  }
+}
+
 function ascii(terminate: boolean): Handler {
   return (asm, d) => {
     if (noData(asm, d)) return;
-    for (const [s, e] of args(asm, d)) {
-      const bytes = stringBytes(asm, s, e);
-      if (!bytes) continue;
-      if (terminate) bytes.push(0);
-      asm.current.append(Uint8Array.from(bytes));
-    }
+    appendStrings(asm, d, asm.current, terminate);
   };
+}
+
+/**
+ * `.ident "string"`: the string goes to .comment, which as makes a section of merged strings
+ * (flags "MS", entry size 1) starting with a NUL when the first `.ident` comes.
+ */
+function ident(asm: Assembler, d: DirectiveUse): void {
+  const comment = asm.section(".comment");
+  if (!asm.commentStarted) {
+    asm.commentStarted = true;
+    comment.flags = { alloc: false, write: false, exec: false, merge: true, strings: true };
+    comment.entsize = 1;
+    comment.fill(0, 1);
+  }
+  appendStrings(asm, d, comment, true);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** `.file "name"`: an STT_FILE symbol. The DWARF form `.file N "name"` needs .debug_line, which pvopc does not make. */
+function file(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length !== 1) return wrongCount(asm, d, "a file name in double quotes");
+  const [s, e] = list[0]!;
+  const text = asm.text.slice(s, e);
+  if (/^\d/.test(text)) return asm.report(problem("PV1013", '.file with a file number (DWARF line information in .debug_line) is not supported', s, e));
+  if (!/^"(?:[^"\\]|\\.)*"$/.test(text)) return asm.report(problem("PV1013", "expected a file name in double quotes", s, e));
+  const bytes = stringBytes(asm, s, e);
+  if (!bytes) return;
+  let name: string;
+  try {
+    name = utf8.decode(Uint8Array.from(bytes));
+  } catch {
+    return asm.report(problem("PV1013", "the file name is not valid UTF-8", s, e));
+  }
+  asm.fileSymbol(name);
 }
 
 function space(asm: Assembler, d: DirectiveUse): void {
@@ -209,10 +256,108 @@ function align(kind: "bytes" | "power"): Handler {
       max = m;
     }
     if (section.kind === "nobits") fillValue = 0;
-    section.align = Math.max(section.align, alignment);
-    const part: AlignPart = { kind: "align", at: section.len, alignment, max, fill: fillValue, size: 0 };
-    section.parts.push(part);
+    alignHere(section, alignment, max, fillValue);
   };
+}
+
+/** Pads `section` here to a multiple of `alignment` (at most `max` bytes, 0: no limit) and raises its alignment. */
+function alignHere(section: SectionState, alignment: number, max: number, fill: AlignPart["fill"]): void {
+  section.align = Math.max(section.align, alignment);
+  section.parts.push({ kind: "align", at: section.len, alignment, max, fill, size: 0 });
+}
+
+/** The symbol `.comm`/`.lcomm` declares, or undefined after reporting that it is defined otherwise. */
+function commonSymbol(asm: Assembler, [s, e]: [number, number], mayBeCommon: boolean): SymbolId | undefined {
+  if (!isSymbolName(asm.text, s, e)) return reject(asm, problem("PV1013", `expected a symbol name, found '${asm.text.slice(s, e)}'`, s, e));
+  const id = asm.symbolAt(asm.text, s, e);
+  const symbols = asm.symbols;
+  if (symbols.defined(id) && !(mayBeCommon && symbols.common(id))) {
+    asm.redefinition(symbols.name(id), id, { start: s, end: e });
+    return undefined;
+  }
+  return id;
+}
+
+/**
+ * Reserves `size` zero bytes for a local common symbol in .bss, as as does: in .bss
+ * subsection 1, after everything .bss itself holds, aligned to `alignment` bytes.
+ */
+function allocateInBss(asm: Assembler, id: SymbolId, size: number, alignment: number, span: Span): void {
+  const bss = asm.subsection(asm.section(".bss"), 1);
+  if (alignment > 1) alignHere(bss, alignment, 0, 0);
+  const symbols = asm.symbols;
+  symbols.place(id, bss, bss.len, bss.parts.length);
+  symbols.setDefinedAt(id, span.start, span.end);
+  symbols.setType(id, "object");
+  symbols.setSize(id, { value: { addend: BigInt(size) }, span });
+  bss.fill(0, size);
+}
+
+/**
+ * `.comm sym, size[, alignment]`: a common symbol (its alignment any number, as as takes it),
+ * or, for a symbol declared `.local` before, `size` bytes of .bss (the alignment a power of 2).
+ */
+function comm(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length < 2 || list.length > 3) return wrongCount(asm, d, "a symbol name, a size and an optional alignment");
+  const id = commonSymbol(asm, list[0]!, true);
+  if (id === undefined) return;
+  const symbols = asm.symbols;
+  const span = { start: d.start, end: d.argsEnd };
+  if (symbols.binding(id) === "local") {
+    const size = count(asm, list[1]!, "size");
+    const alignment = list.length > 2 ? count(asm, list[2]!, "alignment", 1 << 30) : 0;
+    if (size === undefined || alignment === undefined) return;
+    if ((alignment & (alignment - 1)) !== 0) return asm.report(problem("PV1013", `alignment ${alignment} is not a power of 2`, list[2]![0], list[2]![1]));
+    return allocateInBss(asm, id, size, alignment, span);
+  }
+  const size = count(asm, list[1]!, "size", Number.MAX_SAFE_INTEGER);
+  const alignment = list.length > 2 ? count(asm, list[2]!, "alignment", Number.MAX_SAFE_INTEGER) : 0;
+  if (size === undefined || alignment === undefined) return;
+  const earlier = symbols.common(id);
+  // as keeps the first size, with a warning; pvopc refuses the change.
+  if (earlier && earlier.size !== BigInt(size)) return asm.report(problem("PV1013", `the size of '${symbols.name(id)}' is already ${earlier.size}`, list[1]![0], list[1]![1]));
+  symbols.setCommon(id, { size: BigInt(size), alignment: BigInt(alignment), span });
+}
+
+/** `.lcomm sym, size`: `size` bytes of .bss, aligned as as aligns by size (8 bytes from 8 up, then 4, 2). */
+function lcomm(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length !== 2) return wrongCount(asm, d, "a symbol name and a size");
+  const id = commonSymbol(asm, list[0]!, false);
+  const size = count(asm, list[1]!, "size");
+  if (id === undefined || size === undefined) return;
+  const alignment = size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
+  allocateInBss(asm, id, size, alignment, { start: d.start, end: d.argsEnd });
+}
+
+/** How far `.org` may move (the bytes are made). */
+const MAX_ORG = 1 << 28;
+
+/**
+ * `.org offset[, fill]`: fills up to `offset` from the section's start, or to a label of this
+ * section defined before plus a constant; layout reports a target behind the directive.
+ */
+function org(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length < 1 || list.length > 2) return wrongCount(asm, d, "an offset and an optional fill byte");
+  const [s, e] = list[0]!;
+  const v = asm.value(asm.text, s, e);
+  if (isProblem(v)) return asm.report(v);
+  const fillValue = list.length > 1 ? constant(asm, list[1]!, "fill") : 0n;
+  if (fillValue === undefined) return;
+  if (fillValue !== 0n && noData(asm, d)) return;
+  const section = asm.current;
+  let label: OrgPart["label"];
+  if (v.plus !== undefined && v.minus === undefined) {
+    const id = asm.symbol(v.plus);
+    if (asm.symbols.section(id) === section) label = { off: asm.symbols.off(id), nvar: asm.symbols.nvar(id) };
+  }
+  if (v.minus !== undefined || (v.plus !== undefined && !label)) return asm.report(problem("PV1013", ".org needs a constant or a label of this section defined before it", s, e));
+  const addend = BigInt.asIntN(64, v.addend);
+  if (addend < -MAX_ORG || addend > MAX_ORG) return asm.report(problem("PV1013", `.org offset ${addend} is out of range (${-MAX_ORG}-${MAX_ORG})`, s, e));
+  const part: OrgPart = { kind: "org", at: section.len, label, addend: Number(addend), fill: Number(BigInt.asUintN(8, fillValue)), start: s, end: e, size: 0, backwards: false };
+  section.parts.push(part);
 }
 
 function nops(asm: Assembler, d: DirectiveUse): void {
@@ -240,45 +385,63 @@ function sectionDirective(push: boolean): Handler {
     if (list.length < 1) return wrongCount(asm, d, "a section name");
     const name = sectionName(asm, list[0]!);
     if (name === undefined) return;
-    let attributes = sectionAttributesByName(name);
-    if (list.length > 1) {
-      const [fs, fe] = list[1]!;
-      const flagText = asm.text.slice(fs, fe);
-      if (!/^"[^"]*"$/.test(flagText)) return asm.report(problem("PV1013", `expected section flags in double quotes, found '${flagText}'`, fs, fe));
-      const flags = parseSectionFlags(flagText.slice(1, -1));
-      if ("bad" in flags) return asm.report(problem("PV1013", `unsupported section flag '${flags.bad}'`, fs, fe));
-      let kind = attributes.kind;
-      if (list.length > 2) {
-        const [ts, te] = list[2]!;
-        const k = sectionKindOf(asm.text.slice(ts, te));
-        if (!k) return asm.report(problem("PV1013", `unsupported section type '${asm.text.slice(ts, te)}'`, ts, te));
-        kind = k;
-      }
-      let entsize = 0;
-      if (list.length > 3) {
-        const n = count(asm, list[3]!, "entry size");
-        if (n === undefined) return;
-        entsize = n;
-      }
-      if (list.length > 4) return wrongCount(asm, d, "a name, flags, a type and an entry size");
-      attributes = { kind, flags, entsize };
-    }
-    const section = asm.section(name, attributes);
+    // `.pushsection NAME, N` goes to subsection N.
+    const numbered = push && list.length === 2 && asm.text.charCodeAt(list[1]![0]) !== 34;
+    const n = numbered ? subsectionNumber(asm, list[1]!) : 0;
+    const attributes = numbered ? sectionAttributesByName(name) : sectionAttributes(asm, d, name, list);
+    if (n === undefined || attributes === undefined) return;
+    const section = asm.subsection(asm.section(name, attributes), n);
     if (push) asm.sectionStack.push({ current: asm.current, previous: asm.previous });
     asm.switchTo(section);
   };
 }
 
+/** The attributes `.section NAME, "FLAGS", @TYPE, ENTSIZE` gives, or undefined after reporting what is wrong. */
+function sectionAttributes(asm: Assembler, d: DirectiveUse, name: string, list: [number, number][]): SectionAttributes | undefined {
+  const byName = sectionAttributesByName(name);
+  if (list.length < 2) return byName;
+  if (list.length > 4) return wrongCount(asm, d, "a name, flags, a type and an entry size");
+  const [fs, fe] = list[1]!;
+  const flagText = asm.text.slice(fs, fe);
+  if (!/^"[^"]*"$/.test(flagText)) return reject(asm, problem("PV1013", `expected section flags in double quotes, found '${flagText}'`, fs, fe));
+  const flags = parseSectionFlags(flagText.slice(1, -1));
+  if ("bad" in flags) return reject(asm, problem("PV1013", `unsupported section flag '${flags.bad}'`, fs, fe));
+  let kind = byName.kind;
+  if (list.length > 2) {
+    const [ts, te] = list[2]!;
+    const k = sectionKindOf(asm.text.slice(ts, te));
+    if (!k) return reject(asm, problem("PV1013", `unsupported section type '${asm.text.slice(ts, te)}'`, ts, te));
+    kind = k;
+  }
+  const entsize = list.length > 3 ? count(asm, list[3]!, "entry size") : 0;
+  if (entsize === undefined) return undefined;
+  return { kind, flags, entsize };
+}
+
+/** A subsection number (pvopc takes 0 and up; as also takes negative ones, which go first). */
+function subsectionNumber(asm: Assembler, arg: [number, number]): number | undefined {
+  const n = constant(asm, arg, "subsection");
+  if (n === undefined) return undefined;
+  if (n < 0n) return reject(asm, problem("PV1013", "negative subsections are not supported", arg[0], arg[1]));
+  if (n > 0x7fffffffn) return reject(asm, problem("PV1013", `subsection ${n} is out of range (0-${0x7fffffff})`, arg[0], arg[1]));
+  return Number(n);
+}
+
 function simpleSection(name: string): Handler {
   return (asm, d) => {
     const list = args(asm, d);
-    if (list.length > 0) {
-      const n = constant(asm, list[0]!, "subsection");
-      if (n === undefined) return;
-      if (n !== 0n) return asm.report(problem("PV1013", "subsections are not supported", list[0]![0], list[0]![1]));
-    }
-    asm.switchTo(asm.section(name));
+    if (list.length > 1) return wrongCount(asm, d, "an optional subsection number");
+    const n = list.length ? subsectionNumber(asm, list[0]!) : 0;
+    if (n === undefined) return;
+    asm.switchTo(asm.subsection(asm.section(name), n));
   };
+}
+
+function subsection(asm: Assembler, d: DirectiveUse): void {
+  const list = args(asm, d);
+  if (list.length !== 1) return wrongCount(asm, d, "a subsection number");
+  const n = subsectionNumber(asm, list[0]!);
+  if (n !== undefined) asm.switchTo(asm.subsection(asm.current, n));
 }
 
 function popsection(asm: Assembler, d: DirectiveUse): void {
@@ -294,7 +457,6 @@ function previous(asm: Assembler): void {
   asm.current = p;
 }
 
-/** The symbol names of `.globl a, b` and friends. */
 /** The symbols named by `.globl a, b` and friends (an invalid name is reported and left out). */
 function names(asm: Assembler, d: DirectiveUse): SymbolId[] {
   const out: SymbolId[] = [];
@@ -380,6 +542,7 @@ export const DIRECTIVES: ReadonlyMap<string, Handler> = new Map<string, Handler>
   [".pushsection", sectionDirective(true)],
   [".popsection", popsection],
   [".previous", previous],
+  [".subsection", subsection],
   [".globl", binding("global")],
   [".global", binding("global")],
   [".local", binding("local")],
@@ -413,4 +576,9 @@ export const DIRECTIVES: ReadonlyMap<string, Handler> = new Map<string, Handler>
   [".balign", align("bytes")],
   [".p2align", align("power")],
   [".nops", nops],
+  [".org", org],
+  [".comm", comm],
+  [".lcomm", lcomm],
+  [".file", file],
+  [".ident", ident],
 ]);

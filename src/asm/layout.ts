@@ -18,7 +18,8 @@ import { encode, EncodeInput, FixupList, Sink, SlotKind, type FixupKind } from "
 import { writeNopFill } from "../x86/nops.js";
 import type { AssembledInstruction, AssembleResult, Assembler, ListingLine } from "./assembler.js";
 import { fitsData } from "./directives.js";
-import { addExact, FixupRows, type BranchPart, type SectionState, type SymbolId } from "./state.js";
+import { ABS_SECTION, COMMON_SECTION } from "../image/elf.js";
+import { addExact, FixupRows, type BranchPart, type CommonSymbol, type SectionState, type SymbolId } from "./state.js";
 
 /** Where a symbol lives once layout is known. */
 type Location =
@@ -59,7 +60,14 @@ export function finish(asm: Assembler): AssembleResult {
     if (id < 0 || !asm.symbols.section(id)) asm.diagnostics.push(error("PV1019", `no following definition of local label ${ref.label}`, asm.file, ref.span));
   }
   const sections = [...asm.sections.values()];
-  for (const section of sections) relax(asm, section);
+  const sectionNamed = placeSectionNames(asm, sections);
+  joinSubsections(asm, sections);
+  for (const section of sections) {
+    relax(asm, section);
+    for (const part of section.parts) {
+      if (part.kind === "org" && part.backwards) asm.diagnostics.push(error("PV1013", "attempt to move .org backwards", asm.file, { start: part.start, end: part.end }));
+    }
+  }
 
   const data = new Map<SectionState, Uint8Array>();
   const relocations = new Map<SectionState, Relocation[]>();
@@ -94,7 +102,7 @@ export function finish(asm: Assembler): AssembleResult {
     if (s.entsize) sec.entsize = s.entsize;
     return sec;
   });
-  const image: Image = { sections: imageSections, symbols: symbolTable(asm, sections, referencedSections, usedSymbols) };
+  const image: Image = { sections: imageSections, symbols: symbolTable(asm, referencedSections, usedSymbols, sectionNamed) };
   if (asm.log.count <= EAGER_STATEMENTS) {
     const result = { image, diagnostics: asm.diagnostics, listing: listing(asm, data), instructions: instructionList(asm) };
     asm.arena.recycle();
@@ -114,6 +122,37 @@ export function finish(asm: Assembler): AssembleResult {
       return (instructions ??= instructionList(asm));
     },
   };
+}
+
+/**
+ * A section's name is a symbol for as, its section symbol: a name mentioned and defined no other
+ * way becomes a label at the section's start, which the symbol table leaves out (a relocation
+ * against it is one against the section).
+ */
+function placeSectionNames(asm: Assembler, sections: readonly SectionState[]): Set<SymbolId> {
+  const placed = new Set<SymbolId>();
+  for (const section of sections) {
+    const id = asm.symbols.find(section.name, 0, section.name.length);
+    if (id < 0 || asm.symbols.defined(id) || asm.symbols.external(id)) continue;
+    asm.symbols.place(id, section, 0, 0);
+    placed.add(id);
+  }
+  return placed;
+}
+
+/** Appends each section's numbered subsections to it in order, and moves their labels and statements along. */
+function joinSubsections(asm: Assembler, sections: readonly SectionState[]): void {
+  const moves = new Map<number, { section: SectionState; off: number; nvar: number }>();
+  for (const section of sections) {
+    const numbers = [...section.subsections.keys()].sort((a, b) => a - b);
+    for (const n of numbers) {
+      const chunk = section.subsections.get(n)!;
+      moves.set(chunk.order, { section, ...section.join(chunk) });
+    }
+  }
+  if (moves.size === 0) return;
+  asm.symbols.moveLabels(moves);
+  asm.log.moveStatements(moves);
 }
 
 /** Grows short branches that cannot reach their targets until nothing changes. */
@@ -170,6 +209,12 @@ function layoutParts(section: SectionState): void {
       let pad = (part.alignment - (addr % part.alignment)) % part.alignment;
       if (part.max > 0 && pad > part.max) pad = 0;
       part.size = pad;
+    } else if (part.kind === "org") {
+      // The label is before the directive, so its offset is known in this round.
+      const addr = part.at + running;
+      const target = part.addend + (part.label ? part.label.off + offsets[part.label.nvar]! : 0);
+      part.backwards = target < addr;
+      part.size = part.backwards ? 0 : target - addr;
     }
     running += part.size;
   }
@@ -194,6 +239,10 @@ function materialize(asm: Assembler, section: SectionState, out: Uint8Array, rel
     if (part.kind === "align") {
       if (part.fill === "nop") writeNopFill(out, addr, part.size);
       else out.fill(part.fill, addr, addr + part.size);
+      continue;
+    }
+    if (part.kind === "org") {
+      out.fill(part.fill, addr, addr + part.size);
       continue;
     }
     const loc = locate(asm, part.target);
@@ -375,13 +424,27 @@ function fitsBigField(value: bigint, size: number, signed: boolean): boolean {
   return signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : fitsData(v, size);
 }
 
-function symbolTable(asm: Assembler, sections: SectionState[], referencedSections: Set<SectionState>, usedSymbols: Set<SymbolId>): ImageSymbol[] {
+function symbolTable(asm: Assembler, referencedSections: Set<SectionState>, usedSymbols: Set<SymbolId>, sectionNamed: ReadonlySet<SymbolId>): ImageSymbol[] {
   const out: ImageSymbol[] = [];
-  for (const s of sections) {
-    if (referencedSections.has(s)) out.push({ name: s.name, section: s.name, value: 0n, size: 0n, binding: "local", type: "section" });
-  }
+  const made = asm.madeSymbols;
+  let next = 0;
+  /** The section and file symbols as made before symbol `id`. */
+  const madeBefore = (id: SymbolId) => {
+    for (; next < made.length && made[next]!.before <= id; next++) {
+      const m = made[next]!;
+      if (m.type === "file") out.push({ name: m.name, section: ABS_SECTION, value: 0n, size: 0n, binding: "local", type: "file" });
+      else if (referencedSections.has(asm.sections.get(m.name)!)) out.push({ name: m.name, section: m.name, value: 0n, size: 0n, binding: "local", type: "section" });
+    }
+  };
   const symbols = asm.symbols;
   for (let id = 0; id < symbols.count; id++) {
+    madeBefore(id);
+    if (sectionNamed.has(id)) continue;
+    const common = symbols.common(id);
+    if (common) {
+      out.push(commonSymbol(asm, id, common));
+      continue;
+    }
     const external = symbols.external(id);
     if (symbols.temporary(id) && !external) continue;
     const name = symbols.name(id);
@@ -415,7 +478,21 @@ function symbolTable(asm: Assembler, sections: SectionState[], referencedSection
     if (visibility) sym.visibility = visibility;
     out.push(sym);
   }
+  madeBefore(symbols.count);
   return out;
+}
+
+/** A common symbol: its value is its alignment, by default the size's up to 16 (bfd's elf_swap_symbol_out). */
+function commonSymbol(asm: Assembler, id: SymbolId, common: CommonSymbol): ImageSymbol {
+  const symbols = asm.symbols;
+  const name = symbols.name(id);
+  if (symbols.binding(id) === "weak") asm.diagnostics.push(error("PV1013", `symbol '${name}' can not be both weak and common`, asm.file, common.span));
+  let alignment = common.alignment;
+  if (alignment === 0n) for (alignment = 1n; alignment < common.size && alignment < 16n; ) alignment *= 2n;
+  const sym: { -readonly [K in keyof ImageSymbol]: ImageSymbol[K] } = { name, section: COMMON_SECTION, value: alignment, size: common.size, binding: "global", type: "object" };
+  const visibility = symbols.visibility(id);
+  if (visibility) sym.visibility = visibility;
+  return sym;
 }
 
 function listing(asm: Assembler, data: Map<SectionState, Uint8Array>): ListingLine[] {

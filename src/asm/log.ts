@@ -69,6 +69,20 @@ export class StatementLog {
     rows.set(k, Field.Prepared, prepared);
   }
 
+  /** Moves the statements of each subsection in `moves` (by `order`) to where layout appended it to its section. */
+  moveStatements(moves: ReadonlyMap<number, { readonly section: { readonly order: number }; readonly off: number; readonly nvar: number }>): void {
+    const rows = this.rows;
+    for (let k = 0; k < rows.count; k++) {
+      const move = moves.get(rows.get(k, Field.Section));
+      if (!move) continue;
+      rows.set(k, Field.Section, move.section.order);
+      rows.set(k, Field.Off, rows.get(k, Field.Off) + move.off);
+      rows.set(k, Field.EndOff, rows.get(k, Field.EndOff) + move.off);
+      rows.set(k, Field.Nvar, rows.get(k, Field.Nvar) + move.nvar);
+      rows.set(k, Field.EndNvar, rows.get(k, Field.EndNvar) + move.nvar);
+    }
+  }
+
   /** Where statement k's bytes are. */
   placed(k: number): Placed {
     const rows = this.rows;

@@ -47,7 +47,23 @@ export interface AlignPart {
   size: number;
 }
 
-export type VariablePart = BranchPart | AlignPart;
+/** `.org`: fill up to a fixed offset of the section, or to a label of this chunk plus a constant. */
+export interface OrgPart {
+  readonly kind: "org";
+  readonly at: number;
+  /** The label's position in the chunk (off, nvar), or undefined for an offset from the section's start. */
+  readonly label: { readonly off: number; readonly nvar: number } | undefined;
+  readonly addend: number;
+  readonly fill: number;
+  /** The expression, for the diagnostic when the target lies behind. */
+  readonly start: number;
+  readonly end: number;
+  size: number;
+  /** Set by layout when the target lies before the directive. */
+  backwards: boolean;
+}
+
+export type VariablePart = BranchPart | AlignPart | OrgPart;
 
 const enum FixupField {
   Off,
@@ -138,6 +154,11 @@ export class FixupRows {
     return { start: this.rows.get(k, FixupField.Start), end: this.rows.get(k, FixupField.End) };
   }
 
+  /** Appends every fixup of `from`, moved by `off` bytes and `nvar` variable parts (a subsection joining its section). */
+  addAllShifted(from: FixupRows, off: number, nvar: number): void {
+    for (let k = 0; k < from.count; k++) this.addMoved(from, k, off, from.nvar(k) + nvar, 0);
+  }
+
   /**
    * Adds fixup k of `from` moved: by `off` in the section, at variable part `nvar`, by `at` in
    * the text (a prepared statement's fixups are kept as if it stood at the start of both).
@@ -159,6 +180,10 @@ export class FixupRows {
   }
 }
 
+/**
+ * A section's bytes, or one of its numbered subsections (`.text 1`), a chunk of its own until
+ * layout appends the subsections to subsection 0, the section itself, in order of their numbers.
+ */
 export class SectionState {
   buf: Uint8Array;
   len = 0;
@@ -167,6 +192,8 @@ export class SectionState {
   readonly fixups: FixupRows;
   /** Sum of the sizes of parts[0..k), filled by layout. */
   partOffsets: number[] = [0];
+  /** The numbered subsections (above 0) of a section, by number. */
+  readonly subsections = new Map<number, SectionState>();
 
   constructor(
     readonly name: string,
@@ -175,9 +202,27 @@ export class SectionState {
     readonly order: number,
     public entsize: number,
     private readonly arena: ArrayArena,
+    /** For a subsection, its section (subsection 0); a section is its own. */
+    home?: SectionState,
   ) {
+    this.home = home ?? this;
     this.buf = arena.uint8(INITIAL_ROWS);
     this.fixups = new FixupRows(arena);
+  }
+
+  readonly home: SectionState;
+
+  /** Appends subsection `chunk` (its bytes, parts and fixups) to this section; where its first byte went. */
+  join(chunk: SectionState): { off: number; nvar: number } {
+    const base = { off: this.len, nvar: this.parts.length };
+    this.append(chunk.buf.subarray(0, chunk.len));
+    for (const part of chunk.parts) {
+      if (part.kind === "org" && part.label) this.parts.push({ ...part, at: part.at + base.off, label: { off: part.label.off + base.off, nvar: part.label.nvar + base.nvar } });
+      else this.parts.push({ ...part, at: part.at + base.off });
+    }
+    this.fixups.addAllShifted(chunk.fixups, base.off, base.nvar);
+    this.align = Math.max(this.align, chunk.align);
+    return base;
   }
 
   reserve(n: number): void {
@@ -216,6 +261,15 @@ export type SymbolId = number;
 export interface SymbolAlias {
   readonly plus: string;
   readonly addend: bigint;
+}
+
+/** `.comm x, size[, alignment]`: an ELF common symbol (SHN_COMMON). */
+export interface CommonSymbol {
+  readonly size: bigint;
+  /** The alignment in bytes, st_value; 0 for as's default. */
+  readonly alignment: bigint;
+  /** The `.comm`, for diagnostics about the symbol. */
+  readonly span: Span;
 }
 
 /** `.size x, expr`, folded where the directive stood and resolved after layout. */
@@ -274,6 +328,7 @@ export class SymbolTable {
   private readonly values = new Map<SymbolId, bigint>();
   private readonly aliases = new Map<SymbolId, SymbolAlias>();
   private readonly sizes = new Map<SymbolId, SymbolSize>();
+  private readonly commons = new Map<SymbolId, CommonSymbol>();
 
   constructor(
     /** The source text, where most names are. */
@@ -386,9 +441,29 @@ export class SymbolTable {
     this.fields.set(id, Field.Nvar, nvar);
   }
 
-  /** Whether the symbol is defined: a label, a constant or an alias. */
+  /**
+   * Moves the labels of each subsection in `moves` (by `order`) to where layout appended it to
+   * its section.
+   */
+  moveLabels(moves: ReadonlyMap<number, { readonly section: SectionState; readonly off: number; readonly nvar: number }>): void {
+    const fields = this.fields;
+    for (let id = 0; id < fields.count; id++) {
+      const move = moves.get(fields.get(id, Field.Section) - 1);
+      if (move) this.place(id, move.section, fields.get(id, Field.Off) + move.off, fields.get(id, Field.Nvar) + move.nvar);
+    }
+  }
+
+  /** Whether the symbol is defined: a label, a constant, an alias or a common symbol. */
   defined(id: SymbolId): boolean {
-    return this.fields.get(id, Field.Section) !== 0 || this.fields.get(id, Field.Assigned) === 1;
+    return this.fields.get(id, Field.Section) !== 0 || this.fields.get(id, Field.Assigned) === 1 || this.commons.has(id);
+  }
+
+  common(id: SymbolId): CommonSymbol | undefined {
+    return this.commons.get(id);
+  }
+
+  setCommon(id: SymbolId, common: CommonSymbol): void {
+    this.commons.set(id, common);
   }
 
   /** Where the symbol was defined, or undefined. */

@@ -273,7 +273,7 @@ function layOut(sections: readonly Section[], symbols: readonly OutSymbol[]): La
   const strtab = new StringTable(symbols.filter((s) => s.type !== "section").map((s) => s.name));
   const symbolIndex = new Map<string, number>();
   symbols.forEach((s, i) => {
-    if (!symbolIndex.has(s.name)) symbolIndex.set(s.name, i + 1);
+    if (s.type !== "file" && !symbolIndex.has(s.name)) symbolIndex.set(s.name, i + 1);
   });
 
   const contentHeaders: SectionHeader[] = [];
@@ -288,7 +288,7 @@ function layOut(sections: readonly Section[], symbols: readonly OutSymbol[]): La
       link: 0,
       info: 0,
       align: s.align,
-      entsize: s.entsize ?? 0,
+      entsize: sectionEntrySize(s),
       contents: s.kind === "nobits" ? new Uint8Array(0) : s.data,
     };
     contentHeaders.push(header);
@@ -333,6 +333,11 @@ function sectionType(s: Section): number {
   if (s.kind === "nobits") return SHT_NOBITS;
   if (s.kind === "note") return SHT_NOTE;
   return ARRAY_SECTION_TYPES.get(s.name) ?? SHT_PROGBITS;
+}
+
+/** bfd gives the array sections (.init_array and the like) entries of a pointer's size. */
+function sectionEntrySize(s: Section): number {
+  return ARRAY_SECTION_TYPES.has(s.name) ? 8 : (s.entsize ?? 0);
 }
 
 function sectionFlags(s: Section): number {

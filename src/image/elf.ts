@@ -96,11 +96,11 @@ export function isPcRelative(type: RelocationType): boolean {
 
 /**
  * The symbols a relocation can name, by name: section symbols aside (a section's name names
- * it), and the first symbol of a name winning.
+ * it), file symbols aside (`.file "f"` does not define f), and the first symbol of a name winning.
  */
 export function declaredSymbols(symbols: readonly ImageSymbol[]): Map<string, ImageSymbol> {
   const byName = new Map<string, ImageSymbol>();
-  for (const s of symbols) if (s.type !== "section" && !byName.has(s.name)) byName.set(s.name, s);
+  for (const s of symbols) if (s.type !== "section" && s.type !== "file" && !byName.has(s.name)) byName.set(s.name, s);
   return byName;
 }
 

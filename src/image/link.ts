@@ -105,9 +105,17 @@ function placeSections(allocated: readonly Section[], options: LinkOptions, erro
   return { sectionAddress, end: cursor };
 }
 
-/** Common symbols, each at its alignment (its value), in one segment from `start`. */
+/**
+ * Common symbols, each at its alignment (its value), in one segment from `start`, in ld's order:
+ * ld allocates them walking its symbol hash table (bfd's hash.c: 4051 buckets, a bucket's
+ * newest symbol first), not in symbol table order.
+ */
 function placeCommons(symbols: readonly ImageSymbol[], start: bigint): { addresses: Map<string, bigint>; segment?: Segment; end: bigint } {
-  const commons = symbols.filter((s) => s.section === COMMON_SECTION);
+  const commons = symbols
+    .filter((s) => s.section === COMMON_SECTION)
+    .map((s, i) => ({ s, i, bucket: bfdHash(s.name) % BFD_HASH_BUCKETS }))
+    .sort((a, b) => a.bucket - b.bucket || b.i - a.i)
+    .map(({ s }) => s);
   const addresses = new Map<string, bigint>();
   if (!commons.length) return { addresses, end: start };
   const first = alignUp(start, commons.reduce((a, s) => (s.value > a ? s.value : a), 1n));
@@ -119,6 +127,21 @@ function placeCommons(symbols: readonly ImageSymbol[], start: bigint): { address
   }
   const segment = { name: COMMON_SEGMENT, address: first, bytes: new Uint8Array(Number(cursor - first)), read: true, write: true, exec: false };
   return { addresses, segment, end: cursor };
+}
+
+/** bfd's default hash table size, which a link of a few hundred symbols keeps. */
+const BFD_HASH_BUCKETS = 4051;
+
+/** bfd_hash_hash of a name (its UTF-8 bytes), as an unsigned 32-bit number. */
+function bfdHash(name: string): number {
+  const bytes = new TextEncoder().encode(name);
+  let hash = 0;
+  for (const c of bytes) {
+    hash = (hash + c + (c << 17)) >>> 0;
+    hash = (hash ^ (hash >>> 2)) >>> 0;
+  }
+  hash = (hash + bytes.length + (bytes.length << 17)) >>> 0;
+  return (hash ^ (hash >>> 2)) >>> 0;
 }
 
 /** One 8-byte entry per symbol the GOT relocations name, in first-use order. */

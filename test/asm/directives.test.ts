@@ -2,6 +2,8 @@
  * Directives, sections, symbols and NOP fill, each compared with GNU as on the same source:
  * the bytes of every line (listing), the section attributes, and the NOP patterns.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { assemble } from "../../src/asm/assembler.js";
 import { SourceFile } from "../../src/diag/diagnostic.js";
@@ -11,6 +13,7 @@ import { nop, nopFill } from "../../src/x86/nops.js";
 import { compareWithGnu } from "./compare.js";
 import { gnuSectionBytes } from "../support/toolchain.js";
 import { gnuAs } from "./oracle.js";
+import { CORPUS_DIR } from "../image/oracle.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -150,5 +153,14 @@ describe("NOP fill", () => {
       const at = ours.listing.find((x) => x.line === i + 1)!.offset;
       expect({ n, l, bytes: hex(nopFill(n, l || undefined)) }).toEqual({ n, l, bytes: hex(gnu.subarray(at, at + n)) });
     });
+  });
+});
+
+describe("subsections, .org and commons line by line", () => {
+  // The corpus files' objects are compared whole in test/image/elf-asm.test.ts; here each line's bytes.
+  test.each(["subsections", "org", "commons", "files"])("%s.s emits on each line the bytes as emits", (name) => {
+    const path = join(CORPUS_DIR, `${name}.s`);
+    const text = readFileSync(path, "utf8");
+    expect(compareWithGnu(text, assemble(new SourceFile(path, text)))).toEqual([]);
   });
 });

@@ -45,6 +45,8 @@ const ERRORS: [string, string, string][] = [
   ["mov 0x80000000(%rax), %eax", "PV1008", "0x80000000(%rax)"],
   ["mov (%rax,,2), %eax", "PV1008", ",2)"],
   ["mov 4(,,8), %eax", "PV1008", ",8)"],
+  [".lcomm lc, 4, 8", "PV1013", ".lcomm"],
+  [".comm cx", "PV1013", ".comm"],
 ];
 
 describe("assembler errors", () => {
@@ -83,6 +85,35 @@ describe("assembler errors", () => {
     const r = assemble(new SourceFile("nops.s", source));
     expect(r.diagnostics.map((d) => [d.code, d.file.position(d.span.start).column])).toEqual([["PV1013", 10]]);
     expect(compareWithGnu(source, r)).toEqual([]);
+  });
+
+  test("what as only warns about or gets wrong for .file, .comm, .org and subsections is an error at the operand", () => {
+    // [source, code, the text the caret must start at (its last occurrence)]
+    const cases: [string, string, string][] = [
+      // as refuses these too, but its listing misplaces the error or loses the lines after it.
+      [".ident x", "PV1013", "x"],
+      ["nop\n.org 0", "PV1013", "0"],
+      [".local lq; .comm lq, 4, 3", "PV1013", "3"],
+      ['.file "a.c" "b.c"', "PV1013", '"a.c"'],
+      // as makes .debug_line of it; pvopc makes no DWARF.
+      ['.file 1 "a.c"', "PV1013", '1 "a.c"'],
+      // as keeps the first size, with a warning.
+      [".comm c, 4\n.comm c, 8", "PV1013", "8"],
+      // as assumes 0, with a warning.
+      [".comm n, -1", "PV1013", "-1"],
+      // as loops forever on an .org to a later label ("Infinite loop encountered").
+      [".org later\nlater: nop", "PV1013", "later\nlater"],
+      [".data\nd: .byte 1\n.text\n.org d", "PV1013", "d"],
+      [".text -1", "PV1013", "-1"],
+      [".bss\n.org 4, 1", "PV1013", ".org"],
+      ["x: nop\n.comm x, 4", "PV1011", "x, 4"],
+      [".comm y, 4\ny: nop", "PV1011", "y: nop"],
+      [".weak w\n.comm w, 4", "PV1013", ".comm w, 4"],
+    ];
+    for (const [text, code, at] of cases) {
+      const r = assemble(new SourceFile("t.s", text + "\n"));
+      expect({ text, got: r.diagnostics.map((d) => [d.code, d.span.start]) }).toEqual({ text, got: [[code, text.lastIndexOf(at)]] });
+    }
   });
 
   test("pvopc rejects exactly the lines GNU as rejects", () => {
