@@ -23,7 +23,7 @@ export interface DirectiveUse {
 
 type Handler = (asm: Assembler, d: DirectiveUse) => void;
 
-function args(asm: Assembler, d: DirectiveUse): [number, number][] {
+export function args(asm: Assembler, d: DirectiveUse): [number, number][] {
   if (d.argsStart >= d.argsEnd) return [];
   return splitOperands(asm.text, d.argsStart, d.argsEnd);
 }
@@ -33,7 +33,7 @@ function wrongCount(asm: Assembler, d: DirectiveUse, expected: string): void {
 }
 
 /** A constant argument, or undefined after reporting why not. */
-function constant(asm: Assembler, [s, e]: [number, number], what: string): bigint | undefined {
+export function constant(asm: Assembler, [s, e]: [number, number], what: string): bigint | undefined {
   const v = asm.value(asm.text, s, e);
   if (isProblem(v)) {
     asm.report(v);
@@ -210,6 +210,8 @@ function align(kind: "bytes" | "power"): Handler {
     }
     if (section.kind === "nobits") fillValue = 0;
     section.align = Math.max(section.align, alignment);
+    // as starts no new fragment for an alignment of 1, which CFI advances can tell (cfi.ts).
+    if (alignment === 1) return;
     const part: AlignPart = { kind: "align", at: section.len, alignment, max, fill: fillValue, size: 0 };
     section.parts.push(part);
   };

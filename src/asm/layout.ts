@@ -17,6 +17,7 @@ import type { Image, ImageSymbol, Relocation, RelocationType, Section } from "..
 import { encode, EncodeInput, FixupList, Sink, SlotKind, type FixupKind } from "../x86/encode.js";
 import { writeNopFill } from "../x86/nops.js";
 import type { AssembledInstruction, AssembleResult, Assembler, ListingLine } from "./assembler.js";
+import { writeCallFrames } from "./cfi.js";
 import { fitsData } from "./directives.js";
 import { addExact, FixupRows, type BranchPart, type SectionState, type SymbolId } from "./state.js";
 
@@ -60,6 +61,8 @@ export function finish(asm: Assembler): AssembleResult {
   }
   const sections = [...asm.sections.values()];
   for (const section of sections) relax(asm, section);
+  // The call frame sections are written from the final code addresses.
+  sections.push(...writeCallFrames(asm));
 
   const data = new Map<SectionState, Uint8Array>();
   const relocations = new Map<SectionState, Relocation[]>();
@@ -377,11 +380,17 @@ function fitsBigField(value: bigint, size: number, signed: boolean): boolean {
 
 function symbolTable(asm: Assembler, sections: SectionState[], referencedSections: Set<SectionState>, usedSymbols: Set<SymbolId>): ImageSymbol[] {
   const out: ImageSymbol[] = [];
-  for (const s of sections) {
-    if (referencedSections.has(s)) out.push({ name: s.name, section: s.name, value: 0n, size: 0n, binding: "local", type: "section" });
-  }
+  const sectionSymbols = sections.filter((s) => referencedSections.has(s));
+  let nextSection = 0;
+  const sectionSymbolsBefore = (id: SymbolId) => {
+    for (; nextSection < sectionSymbols.length && sectionSymbols[nextSection]!.symbolsBefore <= id; nextSection++) {
+      const s = sectionSymbols[nextSection]!;
+      out.push({ name: s.name, section: s.name, value: 0n, size: 0n, binding: "local", type: "section" });
+    }
+  };
   const symbols = asm.symbols;
   for (let id = 0; id < symbols.count; id++) {
+    sectionSymbolsBefore(id);
     const external = symbols.external(id);
     if (symbols.temporary(id) && !external) continue;
     const name = symbols.name(id);
@@ -415,6 +424,7 @@ function symbolTable(asm: Assembler, sections: SectionState[], referencedSection
     if (visibility) sym.visibility = visibility;
     out.push(sym);
   }
+  sectionSymbolsBefore(Infinity);
   return out;
 }
 

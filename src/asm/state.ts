@@ -167,6 +167,8 @@ export class SectionState {
   readonly fixups: FixupRows;
   /** Sum of the sizes of parts[0..k), filled by layout. */
   partOffsets: number[] = [0];
+  /** How many symbols had been mentioned when the section was made: its symbol comes after them, as as creates it then. */
+  symbolsBefore = 0;
 
   constructor(
     readonly name: string,
