@@ -18,6 +18,7 @@ import { encode, FixupList, NO_PREFIXES, Sink } from "../x86/encode.js";
 import { evaluate, isProblem, isSymbolChar, isSymbolStart, parseExpr, problem, type Expr, type ExprContext, type SyntaxProblem, type Value } from "../x86/expr.js";
 import type { Instruction } from "../x86/instruction.js";
 import { matchInstruction, ParsedInstruction, parseInstruction, PREFIX_BYTES, WordTable, type OperandContext, type ParsedOperand } from "../x86/syntax.js";
+import { CallFrames, CFI_DIRECTIVES } from "./cfi.js";
 import { DIRECTIVES } from "./directives.js";
 import { finish } from "./layout.js";
 import { StatementLog } from "./log.js";
@@ -103,6 +104,8 @@ export class Assembler {
   commentStarted = false;
   /** Forward numeric label references (`1f`) that must find a definition by the end. */
   readonly forwardRefs: { name: string; label: string; span: Span }[] = [];
+  /** The `.cfi_*` frames, written to .eh_frame and .debug_frame after layout. */
+  readonly frames = new CallFrames();
   private readonly localCounts = new Map<string, number>();
   private dotCount = 0;
   readonly ctx: ExprContext;
@@ -492,7 +495,7 @@ export class Assembler {
 }
 
 /** The directives by name, found without making a string of it. */
-const DIRECTIVE_NAMES = new WordTable([...DIRECTIVES].map(([name, handler]) => [name, { name, handler }] as const));
+const DIRECTIVE_NAMES = new WordTable([...DIRECTIVES, ...CFI_DIRECTIVES].map(([name, handler]) => [name, { name, handler }] as const));
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 13;

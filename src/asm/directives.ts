@@ -23,7 +23,7 @@ export interface DirectiveUse {
 
 type Handler = (asm: Assembler, d: DirectiveUse) => void;
 
-function args(asm: Assembler, d: DirectiveUse): [number, number][] {
+export function args(asm: Assembler, d: DirectiveUse): [number, number][] {
   if (d.argsStart >= d.argsEnd) return [];
   return splitOperands(asm.text, d.argsStart, d.argsEnd);
 }
@@ -39,7 +39,7 @@ function wrongCount(asm: Assembler, d: DirectiveUse, expected: string): undefine
 }
 
 /** A constant argument, or undefined after reporting why not. */
-function constant(asm: Assembler, [s, e]: [number, number], what: string): bigint | undefined {
+export function constant(asm: Assembler, [s, e]: [number, number], what: string): bigint | undefined {
   const v = asm.value(asm.text, s, e);
   if (isProblem(v)) {
     asm.report(v);
@@ -263,6 +263,8 @@ function align(kind: "bytes" | "power"): Handler {
 /** Pads `section` here to a multiple of `alignment` (at most `max` bytes, 0: no limit) and raises its alignment. */
 function alignHere(section: SectionState, alignment: number, max: number, fill: AlignPart["fill"]): void {
   section.align = Math.max(section.align, alignment);
+  // as starts no new fragment for an alignment of 1, which CFI advances can tell (cfi.ts).
+  if (alignment === 1) return;
   section.parts.push({ kind: "align", at: section.len, alignment, max, fill, size: 0 });
 }
 

@@ -17,6 +17,7 @@ import type { Image, ImageSymbol, Relocation, RelocationType, Section } from "..
 import { encode, EncodeInput, FixupList, Sink, SlotKind, type FixupKind } from "../x86/encode.js";
 import { writeNopFill } from "../x86/nops.js";
 import type { AssembledInstruction, AssembleResult, Assembler, ListingLine } from "./assembler.js";
+import { writeCallFrames } from "./cfi.js";
 import { fitsData } from "./directives.js";
 import { ABS_SECTION, COMMON_SECTION } from "../image/elf.js";
 import { addExact, FixupRows, type BranchPart, type CommonSymbol, type SectionState, type SymbolId } from "./state.js";
@@ -68,6 +69,8 @@ export function finish(asm: Assembler): AssembleResult {
       if (part.kind === "org" && part.backwards) asm.diagnostics.push(error("PV1013", "attempt to move .org backwards", asm.file, { start: part.start, end: part.end }));
     }
   }
+  // The call frame sections are written from the final code addresses.
+  sections.push(...writeCallFrames(asm));
 
   const data = new Map<SectionState, Uint8Array>();
   const relocations = new Map<SectionState, Relocation[]>();

@@ -217,6 +217,8 @@ function relocationTable(rela: RawHeader, target: Section, symbols: readonly Rea
     const symbol = symbols[symbolIndex - 1];
     if (!symbol) return new Malformed(`${where} names symbol ${symbolIndex}, which does not exist`);
     if (symbol.ambiguous) return new Malformed(`${where} names '${symbol.symbol.name}', which more than one symbol is called`);
+    // A file symbol names a source file, never something to relocate against (the writer names targets by name).
+    if (symbol.symbol.type === "file") return new Malformed(`${where} names the file symbol '${symbol.symbol.name}'`);
     relocations.push({ offset: Number(offset), type, symbol: symbol.symbol.name, addend: view.getBigInt64(at + 16, true) });
   }
   return relocations;

@@ -93,10 +93,20 @@ describe("readElf refuses", () => {
     view.setUint32(relaData + 8, 37, true);
     expect(readError(withUnknownType)).toMatch(/unsupported type 37/);
   });
+
+  it("a relocation against a file symbol", () => {
+    // `call g` relocates against the undefined g, the last symbol; make it a file symbol.
+    const bytes = gnuObject("\tcall g\n").slice();
+    const view = new DataView(bytes.buffer);
+    const symtab = findSectionHeader(bytes, ".symtab");
+    const last = Number(view.getBigUint64(symtab + 24, true) + view.getBigUint64(symtab + 32, true)) - 24;
+    view.setUint8(last + 4, (view.getUint8(last + 4) & 0xf0) | 4);
+    expect(readError(bytes)).toMatch(/names the file symbol 'g'/);
+  });
 });
 
-/** File offset of the first entry of the named relocation section. */
-function findRelaEntry(object: Uint8Array, name: string): number {
+/** File offset of the named section's header. */
+function findSectionHeader(object: Uint8Array, name: string): number {
   const view = new DataView(object.buffer, object.byteOffset, object.byteLength);
   const shoff = Number(view.getBigUint64(40, true));
   const shnum = view.getUint16(60, true);
@@ -106,9 +116,15 @@ function findRelaEntry(object: Uint8Array, name: string): number {
     const at = shoff + i * 64;
     const nameAt = strOff + view.getUint32(at, true);
     const found = new TextDecoder().decode(object.subarray(nameAt, object.indexOf(0, nameAt)));
-    if (found === name) return Number(view.getBigUint64(at + 24, true));
+    if (found === name) return at;
   }
   throw new Error(`no section ${name}`);
+}
+
+/** File offset of the first entry of the named relocation section. */
+function findRelaEntry(object: Uint8Array, name: string): number {
+  const view = new DataView(object.buffer, object.byteOffset, object.byteLength);
+  return Number(view.getBigUint64(findSectionHeader(object, name) + 24, true));
 }
 
 /**
