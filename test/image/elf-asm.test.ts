@@ -14,9 +14,7 @@ import { corpusSources, gnuObject, onObject } from "./oracle.js";
  * Differences known today, each with its cause; `it.fails` keeps them visible and turns red
  * once fixed, so the entry gets removed.
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {
-  merge: "the assembler turns relocations against .L labels in SHF_MERGE sections into section-relative ones, which as does not when they are PC-relative or carry an addend",
-};
+const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 describe.each(corpusSources())("pvopc asm + writeElf on $name", ({ name, path, text }) => {
   const result = assemble(new SourceFile(path, text));
