@@ -14,9 +14,10 @@
  */
 import { error, note, type Diagnostic, type SourceFile, type Span } from "../diag/diagnostic.js";
 import type { Image } from "../image/image.js";
-import { encode, FixupList, NO_PREFIXES, Sink } from "../x86/encode.js";
-import { evaluate, isProblem, isSymbolChar, isSymbolStart, parseExpr, problem, type Expr, type ExprContext, type SyntaxProblem, type Value } from "../x86/expr.js";
+import { encode, FixupList, NO_PREFIXES, Sink, SlotKind } from "../x86/encode.js";
+import { evaluate, isProblem, isSymbolChar, isSymbolStart, operatorOf, parseExpr, problem, type Expr, type ExprContext, type SyntaxProblem, type Value } from "../x86/expr.js";
 import type { Instruction } from "../x86/instruction.js";
+import { GOT_SYMBOL, GOTPCREL_OPERATOR, NO_OPERATOR, operatorName, operatorNeedsGot, PLT_OPERATOR, TLSCALL_OPERATOR } from "../x86/reloc-operators.js";
 import { matchInstruction, ParsedInstruction, parseInstruction, PREFIX_BYTES, WordTable, type OperandContext, type ParsedOperand } from "../x86/syntax.js";
 import { CallFrames, CFI_DIRECTIVES } from "./cfi.js";
 import { DIRECTIVES } from "./directives.js";
@@ -25,7 +26,7 @@ import { StatementLog } from "./log.js";
 import { PreparedStatements } from "./prepared.js";
 import { ArrayArena } from "./rows.js";
 import { scan, type StatementList } from "./scan.js";
-import { addExact, SectionState, SymbolTable, type SymbolId } from "./state.js";
+import { addExact, FIXUP_DISPLACEMENT, FIXUP_FIELD_OFFSET_SHIFT, FIXUP_RELAXABLE_GOT, FIXUP_REX, SectionState, SymbolTable, type SymbolId } from "./state.js";
 import { sectionAttributesByName } from "./sections.js";
 import type { Form } from "../x86/table.js";
 
@@ -65,12 +66,20 @@ export interface AssembleResult {
   instructions: AssembledInstruction[];
 }
 
-/** A section symbol or a `.file` symbol, written before symbol `before` if at all. */
-export interface MadeSymbol {
-  readonly name: string;
-  readonly type: "section" | "file";
-  readonly before: SymbolId;
-}
+/**
+ * What as puts in its symbol list besides the symbols, each standing before symbol `before`:
+ * the symbol of each section where as creates it (written if a relocation points at the
+ * section), `.file` symbols, and the temporary labels as turns into full symbols while reading
+ * the source (written if a relocation keeps the label; as adds the other kept labels when it
+ * writes relocations, after every symbol). as converts a label early when a memory operand's
+ * displacement names a label it already knows (defined, or referenced before), which includes
+ * every label of a `movq` with general registers, whose operands as reads twice (first for the
+ * SSE movq, then as mov with a q suffix). Immediates and data never do.
+ */
+export type MadeSymbol =
+  | { readonly type: "section"; readonly name: string; readonly before: SymbolId }
+  | { readonly type: "file"; readonly name: string; readonly before: SymbolId }
+  | { readonly type: "label"; readonly id: SymbolId; readonly before: SymbolId };
 
 const LOCAL_SEPARATOR = "\u0002";
 const DOT_PREFIX = "\u0001.";
@@ -95,10 +104,7 @@ export class Assembler {
   readonly arena = new ArrayArena();
   /** What every statement emitted, for the listing and the instruction list. */
   readonly log = new StatementLog(this.arena);
-  /**
-   * The symbols as makes of sections and `.file` names, each standing before symbol `before`
-   * in its symbol list (a section's where the section was made), in order.
-   */
+  /** What as's symbol list holds besides the symbols (see MadeSymbol), in order. */
   readonly madeSymbols: MadeSymbol[] = [];
   /** Whether `.ident` made .comment its string section yet (as starts it with a NUL then). */
   commentStarted = false;
@@ -106,6 +112,8 @@ export class Assembler {
   readonly forwardRefs: { name: string; label: string; span: Span }[] = [];
   /** The `.cfi_*` frames, written to .eh_frame and .debug_frame after layout. */
   readonly frames = new CallFrames();
+  /** The temporary labels as turns into full symbols while reading the source (see MadeSymbol). */
+  private readonly earlyLabelSet = new Set<SymbolId>();
   private readonly localCounts = new Map<string, number>();
   private dotCount = 0;
   readonly ctx: ExprContext;
@@ -252,10 +260,24 @@ export class Assembler {
     this.diagnostics.push(error(p.code, p.message, this.file, { start: p.start, end: Math.max(p.end, p.start) }));
   }
 
-  /** Folds an expression at the current position. */
+  /** Folds an expression at the current position; as takes relocation operators only where relocatableValue reads. */
   value(text: string, start: number, end: number): Value | SyntaxProblem {
     const e = parseExpr(text, start, end);
     if (isProblem(e)) return e;
+    if (operatorOf(e) !== NO_OPERATOR) return problem("PV1002", "junk at end of line: a relocation operator is not allowed here", e.start, e.end);
+    return this.fold(e);
+  }
+
+  /** Folds the expression of a `.long` or `.quad` item, which may carry a relocation operator. */
+  relocatableValue(text: string, start: number, end: number): Value | SyntaxProblem {
+    const e = parseExpr(text, start, end);
+    if (isProblem(e)) return e;
+    // as creates the GOT symbol when it reads the operator, before the symbols of the value.
+    if (operatorNeedsGot(operatorOf(e))) this.symbol(GOT_SYMBOL);
+    return this.fold(e);
+  }
+
+  private fold(e: Expr): Value | SyntaxProblem {
     const v = evaluate(e, this.ctx);
     if (!isProblem(v)) this.noteForwardRefs(e);
     return v;
@@ -374,6 +396,7 @@ export class Assembler {
    * instruction was emitted.
    */
   private instruction(start: number, end: number): number {
+    const known = this.symbols.count;
     let k = this.prepared.find(start, end);
     if (k < 0) {
       this.placeBound = false;
@@ -381,7 +404,26 @@ export class Assembler {
       if (k < 0) return -1;
       if (!this.placeBound) this.prepared.remember(k);
     }
+    this.noteEarlyLabels(k, isGprMovq(this.text, start, this.prepared.form(k)) ? this.symbols.count : known);
     return this.emit(k, start, end);
+  }
+
+  /** Adds the temporary labels below id `known` that statement k's displacements name to madeSymbols (see MadeSymbol). */
+  private noteEarlyLabels(k: number, known: number): void {
+    const fixups = this.prepared.fixups;
+    const first = this.prepared.firstFixup(k);
+    const last = first + this.prepared.fixupCount(k);
+    for (let f = first; f < last; f++) {
+      if (!(fixups.relocation(f) & FIXUP_DISPLACEMENT)) continue;
+      this.noteEarlyLabel(fixups.plus(f), known);
+      this.noteEarlyLabel(fixups.minus(f), known);
+    }
+  }
+
+  private noteEarlyLabel(id: SymbolId, known: number): void {
+    if (id < 0 || id >= known || !this.symbols.temporary(id) || this.earlyLabelSet.has(id)) return;
+    this.earlyLabelSet.add(id);
+    this.madeSymbols.push({ type: "label", id, before: this.symbols.count });
   }
 
   /** Parses, matches and encodes an instruction statement; the prepared statement, or -1 after reporting why not. */
@@ -401,13 +443,20 @@ export class Assembler {
     if (bad) return this.failed(bad);
     const branch = this.branchTarget(parsed);
     if (isProblem(branch)) return this.failed(branch);
+    if (branch && parsed.longForm && branch.operator !== NO_OPERATOR && branch.operator !== PLT_OPERATOR)
+      return this.failed(problem("PV1020", `@${operatorName(branch.operator)} on a jump target is not supported`, branch.start, branch.end));
     if (branch && parsed.longForm) {
       const short = parsed.form;
       const long = parsed.longForm;
-      const sizes = { long, shortSize: this.branchSize(parsed, short), longSize: this.branchSize(parsed, long) };
+      const sizes = { long, shortSize: this.branchSize(parsed, short), longSize: this.branchSize(parsed, long), viaPlt: branch.operator === PLT_OPERATOR };
       parsed.form = short;
       return prepared.add(short, sizes, parsed.prefixes, parsed.operands, parsed.count);
     }
+    const tlsCall = tlsCallOperand(parsed);
+    if (isProblem(tlsCall)) return this.failed(tlsCall);
+    // The operator's relocation marks the instruction; the operand keeps only its register.
+    const tlsCallSymbol = tlsCall ? tlsCall.symbol : -1;
+    if (tlsCall) tlsCall.symbol = -1;
     const encoded = this.encoded;
     const fixups = this.encodedFixups;
     const error = encode(parsed, 0n, encoded, fixups);
@@ -419,9 +468,15 @@ export class Assembler {
     prepared.setBytes(k, encoded.buf, encoded.len);
     for (let f = 0; f < fixups.count; f++) {
       const op = parsed.operands[fixups.operand[f]!]!;
-      const addend = addExact(op.wide ?? op.value, fixups.adjust[f]!);
-      prepared.addFixup(k, fixups.offset[f]!, fixups.size[f]!, fixups.kind[f]!, fixups.branch[f]!, op.symbol, op.minus, addend, op.start - start, op.end - start);
+      const offset = fixups.offset[f]!;
+      let addend = addExact(op.wide ?? op.value, fixups.adjust[f]!);
+      // as counts an immediate _GLOBAL_OFFSET_TABLE_ from the instruction's start (output_imm).
+      if (op.kind === SlotKind.Immediate && op.operator === NO_OPERATOR && op.minus < 0 && this.symbols.name(op.symbol) === GOT_SYMBOL) addend = addExact(addend, offset);
+      const relaxation = op.operator === GOTPCREL_OPERATOR ? gotRelaxation(encoded.buf, encoded.len) : 0;
+      const relocation = op.operator | relaxation | (op.kind === SlotKind.Memory ? FIXUP_DISPLACEMENT : 0) | (offset << FIXUP_FIELD_OFFSET_SHIFT);
+      prepared.addFixup(k, offset, fixups.size[f]!, fixups.kind[f]!, fixups.branch[f]!, op.symbol, op.minus, addend, op.start - start, op.end - start, relocation);
     }
+    if (tlsCall) prepared.addFixup(k, 0, 0, "unsigned", false, tlsCallSymbol, -1, 0, tlsCall.start - start, tlsCall.end - start, TLSCALL_OPERATOR);
     return k;
   }
 
@@ -447,6 +502,7 @@ export class Assembler {
         end,
         shortSize,
         longSize: prepared.longSize(k),
+        viaPlt: prepared.viaPlt(k),
         size: shortSize,
         isLong: false,
         encodedAs: undefined,
@@ -492,6 +548,57 @@ export class Assembler {
     if (parsed.prefixes === NO_PREFIXES) this.branchSizes.set(form, this.encoded.len);
     return this.encoded.len;
   }
+}
+
+
+/** Whether the statement at text[start..) is `movq` matched to a mov form (general registers, not SSE or MMX). */
+function isGprMovq(text: string, start: number, form: Form | undefined): boolean {
+  return form?.mnemonic === "mov" && text.startsWith("movq", start) && !isSymbolChar(text.charCodeAt(start + 4));
+}
+
+/**
+ * The operand `sym@TLSCALL(%reg)` of `call *`, which as encodes as `call *(%reg)` with an
+ * R_X86_64_TLSDESC_CALL at the instruction; undefined when there is none. Other uses of the
+ * operator are left to layout, which refuses their fields as as does. With %rbp or %r13 as
+ * base, whose ModRM form without a displacement means rip-relative, as writes broken bytes;
+ * pvopc refuses it.
+ */
+function tlsCallOperand(parsed: ParsedInstruction): ParsedOperand | SyntaxProblem | undefined {
+  for (let i = 0; i < parsed.count; i++) {
+    const op = parsed.operands[i]!;
+    if (op.operator !== TLSCALL_OPERATOR || op.kind !== SlotKind.Memory) continue;
+    const plain = parsed.form.mnemonic === "call" && parsed.form.indirect && op.base !== undefined && op.base.cls !== "rip" && (op.base.num & 7) !== RBP_LOW_BITS && op.index === undefined && op.minus < 0 && op.value === 0 && op.wide === undefined;
+    if (!plain) return problem("PV1020", "@TLSCALL is supported in `call *sym@TLSCALL(%reg)` only", op.start, op.end);
+    return op;
+  }
+  return undefined;
+}
+
+const RBP_LOW_BITS = 5;
+
+/** Legacy prefixes, which come before a REX prefix and the opcode. */
+const LEGACY_PREFIXES = new Set([0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x67]);
+const DATA16 = 0x66;
+
+/**
+ * The FIXUP_ flags of an @GOTPCREL field in the encoded instruction, as tc-i386.c's
+ * output_disp sets them (-mrelax-relocations=yes): a rip-relative `call`/`jmp *` (ff /2, /4),
+ * or a load by mov (8b), test (85) or add/or/adc/sbb/and/sub/xor/cmp (03 + 8n), without a
+ * 0x66 prefix, may be relaxed by the linker; a REX prefix matters to all but call and jmp.
+ */
+function gotRelaxation(bytes: Uint8Array, length: number): number {
+  let i = 0;
+  while (i < length && LEGACY_PREFIXES.has(bytes[i]!)) i++;
+  if (bytes[i] === DATA16) return 0;
+  const rex = i < length && (bytes[i]! & 0xf0) === 0x40;
+  if (rex) i++;
+  const opcode = bytes[i]!;
+  const modrm = bytes[i + 1]!;
+  if (i + 1 >= length || (modrm & 0xc7) !== 0x05) return 0;
+  const reg = (modrm >> 3) & 7;
+  if (opcode === 0xff && (reg === 2 || reg === 4)) return FIXUP_RELAXABLE_GOT;
+  if (opcode === 0x8b || opcode === 0x85 || (opcode & ~0x38) === 0x03) return FIXUP_RELAXABLE_GOT | (rex ? FIXUP_REX : 0);
+  return 0;
 }
 
 /** The directives by name, found without making a string of it. */

@@ -23,9 +23,10 @@
  */
 import { error, type Span } from "../diag/diagnostic.js";
 import { isProblem, problem, type Value } from "../x86/expr.js";
+import { NO_OPERATOR } from "../x86/reloc-operators.js";
 import type { Assembler } from "./assembler.js";
 import { args, constant, fitsData, type DirectiveUse } from "./directives.js";
-import type { SectionState, SymbolId } from "./state.js";
+import { FIXUP_DATA, type SectionState, type SymbolId } from "./state.js";
 
 /** Misuse of the CFI directives: outside a frame, frames not closed, state not remembered. */
 const CFI_ERROR = "PV1030";
@@ -805,7 +806,7 @@ class FrameWriter {
   /** A field of `size` bytes left for layout: `plus - minus + addend`, or that minus the field's place. */
   private fixup(size: number, pcrel: boolean, plus: SymbolId, addend: bigint, span: Span, minus: SymbolId = -1): void {
     const out = this.out;
-    out.fixups.add(out.len, out.parts.length, size as 1 | 2 | 4 | 8, pcrel ? "pcrel" : "unsigned", false, plus, minus, addend, span.start, span.end);
+    out.fixups.add(out.len, out.parts.length, size as 1 | 2 | 4 | 8, pcrel ? "pcrel" : "unsigned", false, plus, minus, addend, span.start, span.end, NO_OPERATOR | FIXUP_DATA);
     this.uint(0n, size);
   }
 

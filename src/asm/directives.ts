@@ -5,11 +5,12 @@
 import type { Span } from "../diag/diagnostic.js";
 import { ESCAPES, isProblem, isSymbolChar, problem, type SyntaxProblem, type Value } from "../x86/expr.js";
 import { MAX_NOP, nopFill } from "../x86/nops.js";
+import { NO_OPERATOR, PLT_OPERATOR } from "../x86/reloc-operators.js";
 import { splitOperands } from "../x86/syntax.js";
 import type { SymbolBinding, SymbolType, SymbolVisibility } from "../image/image.js";
 import type { Assembler } from "./assembler.js";
 import { parseSectionFlags, sectionAttributesByName, sectionKindOf, type SectionAttributes } from "./sections.js";
-import type { AlignPart, OrgPart, SectionState, SymbolId } from "./state.js";
+import { FIXUP_DATA, type AlignPart, type OrgPart, type SectionState, type SymbolId } from "./state.js";
 
 export interface DirectiveUse {
   /** Lower-case directive name with its dot. */
@@ -92,13 +93,18 @@ function data(size: 1 | 2 | 4 | 8): Handler {
     if (list.length === 0) return;
     if (noData(asm, d)) return;
     for (const [s, e] of list) {
-      const v = asm.value(asm.text, s, e);
+      // as reads relocation operators in .long and .quad only.
+      const v = size >= 4 ? asm.relocatableValue(asm.text, s, e) : asm.value(asm.text, s, e);
       if (isProblem(v)) {
         asm.report(v);
         continue;
       }
       if (v.plus === undefined && v.minus !== undefined) {
         asm.report(problem("PV1018", "a symbol may only be subtracted from another symbol", s, e));
+        continue;
+      }
+      if (v.operator === PLT_OPERATOR && v.minus !== undefined) {
+        asm.report(problem("PV1020", `invalid PLT expression \`${asm.text.slice(s, e)}'`, s, e));
         continue;
       }
       if (v.plus === undefined) {
@@ -109,7 +115,7 @@ function data(size: 1 | 2 | 4 | 8): Handler {
       const section = asm.current;
       const plus = asm.symbol(v.plus);
       const minus = v.minus === undefined ? -1 : asm.symbol(v.minus);
-      section.fixups.add(section.len, section.parts.length, size, "unsigned", false, plus, minus, v.addend, s, e);
+      section.fixups.add(section.len, section.parts.length, size, "unsigned", false, plus, minus, v.addend, s, e, (v.operator ?? NO_OPERATOR) | FIXUP_DATA);
       writeLittleEndian(asm, 0n, size);
     }
   };

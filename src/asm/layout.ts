@@ -8,19 +8,29 @@
  *   `call` and rip-relative references to a global symbol keep a relocation;
  * - `a - b` with both in one section is a constant; `sym - .` (or `sym - b` with b in the
  *   field's section) becomes a pc-relative relocation;
- * - a relocation against a local label uses its section's symbol plus the label's offset; a
- *   global, weak or undefined symbol is relocated by name. Branches to global, weak or undefined
- *   symbols use R_X86_64_PLT32, other pc-relative 32-bit fields R_X86_64_PC32.
+ * - a relocation against a local label uses its section's symbol plus the label's offset —
+ *   except into a mergeable section when the field is pc-relative, has an addend or subtracts
+ *   a symbol: then it names the label, which goes into the symbol table; a global, weak or
+ *   undefined symbol is relocated by name. Branches to global, weak or undefined symbols use
+ *   R_X86_64_PLT32, other pc-relative 32-bit fields R_X86_64_PC32; references to
+ *   _GLOBAL_OFFSET_TABLE_ use R_X86_64_GOTPC32/64;
+ * - a field with a relocation operator (reloc-operators.ts) is always relocated, with the
+ *   operator's type for its size; GOT, TLS and size relocations name the symbol itself, even a
+ *   local one. `jmp`/`call sym@PLT` to a local symbol of the same section is resolved in place.
+ *
+ * The symbol table follows as's symbol list, whose order the comment on MadeSymbol
+ * (assembler.ts) explains.
  */
 import { error } from "../diag/diagnostic.js";
 import type { Image, ImageSymbol, Relocation, RelocationType, Section } from "../image/image.js";
 import { encode, EncodeInput, FixupList, Sink, SlotKind, type FixupKind } from "../x86/encode.js";
 import { writeNopFill } from "../x86/nops.js";
+import { GOT_SYMBOL, GOTPCREL_OPERATOR, NO_OPERATOR, operatorKeepsSymbol, operatorMakesThreadLocal, operatorRelocation, PLT_OPERATOR, subtractsFieldSize, type FieldSignedness } from "../x86/reloc-operators.js";
 import type { AssembledInstruction, AssembleResult, Assembler, ListingLine } from "./assembler.js";
 import { writeCallFrames } from "./cfi.js";
 import { fitsData } from "./directives.js";
 import { ABS_SECTION, COMMON_SECTION } from "../image/elf.js";
-import { addExact, FixupRows, type BranchPart, type CommonSymbol, type SectionState, type SymbolId } from "./state.js";
+import { addExact, FIXUP_DATA, FIXUP_FIELD_OFFSET_SHIFT, FIXUP_RELAXABLE_GOT, FIXUP_REX, FixupRows, OPERATOR_MASK, type BranchPart, type CommonSymbol, type SectionState, type SymbolId } from "./state.js";
 
 /** Where a symbol lives once layout is known. */
 type Location =
@@ -166,8 +176,7 @@ function relax(asm: Assembler, section: SectionState): void {
   section.parts.forEach((part, k) => {
     if (part.kind !== "branch") return;
     const loc = locate(asm, part.target);
-    const weak = asm.symbols.binding(part.target) === "weak";
-    if (loc.kind === "section" && loc.section === section && !weak) {
+    if (loc.kind === "section" && loc.section === section && resolvedHere(asm, part)) {
       short.push(k);
       targets.push(loc);
     } else {
@@ -192,6 +201,12 @@ function relax(asm: Assembler, section: SectionState): void {
     }
     if (!changed) return;
   }
+}
+
+/** Whether a branch to a symbol of its own section is resolved in place: not to a weak one, nor `@PLT` to a global one. */
+function resolvedHere(asm: Assembler, part: BranchPart): boolean {
+  const binding = asm.symbols.binding(part.target);
+  return binding !== "weak" && !(part.viaPlt && binding === "global");
 }
 
 /** The address a branch to `loc` plus `addend` goes to (layout must be done). */
@@ -255,7 +270,7 @@ function materialize(asm: Assembler, section: SectionState, out: Uint8Array, rel
     branch.form = form;
     branch.prefixes = part.prefixes;
     // Resolved in place when the target is here, else a rel32 field left for a relocation.
-    if (!part.isLong || (loc.kind === "section" && loc.section === section && asm.symbols.binding(part.target) !== "weak")) {
+    if (!part.isLong || (loc.kind === "section" && loc.section === section && resolvedHere(asm, part))) {
       const target = targetAddress(loc as Extract<Location, { kind: "section" }>, part.addend);
       if (typeof target === "number") slot.value = target;
       else slot.setValue(target);
@@ -275,7 +290,7 @@ function materialize(asm: Assembler, section: SectionState, out: Uint8Array, rel
     if (!list) relaxFixups.set(section, (list = new FixupRows(asm.arena)));
     for (let f = 0; f < encodedFixups.count; f++) {
       const addend = addExact(part.addend, encodedFixups.adjust[f]!);
-      list.add(part.at + encodedFixups.offset[f]!, k, encodedFixups.size[f]!, encodedFixups.kind[f]!, true, part.target, -1, addend, part.start, part.end);
+      list.add(part.at + encodedFixups.offset[f]!, k, encodedFixups.size[f]!, encodedFixups.kind[f]!, true, part.target, -1, addend, part.start, part.end, NO_OPERATOR);
     }
   }
   copy(section.buf, from, section.len, out, from + section.partOffsets[section.parts.length]!);
@@ -319,6 +334,8 @@ class FixupResolver {
     const plus = fixups.plus(k);
     const addend = fixups.addend(k);
     const section = symbols.section(plus);
+    const operator = fixups.relocation(k) & OPERATOR_MASK;
+    if (operator !== NO_OPERATOR && operator !== PLT_OPERATOR) return this.resolveOperator(operator);
     // The common case, done with numbers: a label or an undefined symbol plus a constant.
     if (typeof addend === "number" && fixups.minus(k) < 0 && (section || (symbols.value(plus) === undefined && !symbols.alias(plus)))) {
       if (section) this.resolveAgainst(section, section.address(symbols.off(plus), symbols.nvar(plus)), plus, fixups.kind(k), addend);
@@ -360,6 +377,60 @@ class FixupResolver {
     else this.relocateByName(plus.symbol, kind, addend + plus.extra);
   }
 
+  /**
+   * A field with a relocation operator other than @PLT: always a relocation, against the symbol
+   * itself (local ones too) unless as may point it at the section (tc_i386_fix_adjustable).
+   */
+  private resolveOperator(operator: number): void {
+    const asm = this.asm;
+    const fixups = this.fixups;
+    const k = this.k;
+    let addend = BigInt(fixups.addend(k));
+    const at = this.section.address(fixups.off(k), fixups.nvar(k));
+    const minusId = fixups.minus(k);
+    const type = this.operatorType(operator);
+    if (typeof type !== "string") return this.fail("PV1020", type.error);
+    if (minusId >= 0) {
+      const minus = locate(asm, minusId);
+      if (minus.kind !== "section" || minus.section !== this.section || fixups.kind(k) === "pcrel")
+        return this.fail("PV1018", `cannot subtract '${asm.displayName(asm.symbols.name(minusId))}' from a value with a relocation operator`);
+      // The field becomes pc-relative. For these types as's addend is counted from `.` (the
+      // statement's start) less the field's size, not from the field (tc_gen_reloc).
+      const dot = at - (fixups.relocation(k) >> FIXUP_FIELD_OFFSET_SHIFT);
+      addend += subtractsFieldSize(type) ? BigInt(dot - fixups.size(k)) - addressOf(minus) : BigInt(at) - addressOf(minus);
+    }
+    const plus = fixups.plus(k);
+    if (operatorMakesThreadLocal(operator)) {
+      if (asm.symbols.type(plus) === "func") return this.fail("PV1020", `accessing function '${asm.displayName(asm.symbols.name(plus))}' as thread-local object`);
+      asm.symbols.setType(plus, "tls");
+    }
+    const loc = locate(asm, plus);
+    if (!operatorKeepsSymbol(operator) && loc.kind === "section" && !asm.symbols.external(plus)) {
+      this.referencedSections.add(loc.section);
+      return this.pushRelocation(type, loc.section.name, addressOf(loc) + addend);
+    }
+    this.usedSymbols.add(plus);
+    this.pushRelocation(type, asm.symbols.name(plus), addend);
+  }
+
+  /** How as reads the field: data either way, an instruction's as its encoding has it. */
+  private signedness(): FieldSignedness {
+    const fixups = this.fixups;
+    if (fixups.relocation(this.k) & FIXUP_DATA) return "either";
+    return fixups.kind(this.k) === "unsigned" ? "unsigned" : "signed";
+  }
+
+  /** The relocation type of the operator's field, or as's reason to refuse it. */
+  private operatorType(operator: number): RelocationType | { error: string } {
+    const fixups = this.fixups;
+    const k = this.k;
+    const relocation = fixups.relocation(k);
+    const kind = fixups.kind(k);
+    const type = operatorRelocation(operator, fixups.size(k), kind === "pcrel", this.signedness());
+    if (operator !== GOTPCREL_OPERATOR || !(relocation & FIXUP_RELAXABLE_GOT)) return type;
+    return relocation & FIXUP_REX ? "R_X86_64_REX_GOTPCRELX" : "R_X86_64_GOTPCRELX";
+  }
+
   /** The field's symbol (`named`, or what it stands for) is at `address` of `section`. */
   private resolveAgainst(section: SectionState, address: number | bigint, named: SymbolId, kind: FixupKind, addend: number | bigint): void {
     // A global or weak symbol keeps its relocation by name.
@@ -367,6 +438,13 @@ class FixupResolver {
     const target = addExact(address, addend);
     const at = this.section.address(this.fixups.off(this.k), this.fixups.nvar(this.k));
     if (kind === "pcrel" && section === this.section) return this.write(addExact(target, -at), true);
+    // The linker must find the merged entry a pc-relative field, or one with an addend, points
+    // into: as keeps such relocations against the label (write.c adjust_reloc_syms,
+    // tc_i386_fix_adjustable), which then goes into the symbol table.
+    if (section.flags.merge && (kind === "pcrel" || addend != 0 || this.fixups.minus(this.k) >= 0)) {
+      this.usedSymbols.add(named);
+      return this.relocate(kind, this.asm.symbols.name(named), addend, false);
+    }
     this.referencedSections.add(section);
     this.relocate(kind, section.name, target, false);
   }
@@ -405,9 +483,23 @@ class FixupResolver {
     const fixups = this.fixups;
     const k = this.k;
     const size = fixups.size(k);
+    const plt = (fixups.relocation(k) & OPERATOR_MASK) === PLT_OPERATOR;
+    if (plt && external) {
+      const type = operatorRelocation(PLT_OPERATOR, size, kind === "pcrel", this.signedness());
+      if (typeof type !== "string") return this.fail("PV1020", type.error);
+      return this.pushRelocation(type, symbol, addend);
+    }
     let type: RelocationType;
     if (kind === "pcrel") type = size === 8 ? "R_X86_64_PC64" : size === 4 ? (fixups.branch(k) && external ? "R_X86_64_PLT32" : "R_X86_64_PC32") : size === 2 ? "R_X86_64_PC16" : "R_X86_64_PC8";
     else type = size === 8 ? "R_X86_64_64" : size === 4 ? (kind === "signed" ? "R_X86_64_32S" : "R_X86_64_32") : size === 2 ? "R_X86_64_16" : "R_X86_64_8";
+    // A reference to the GOT symbol itself is relative to the GOT (tc_gen_reloc).
+    if (external && symbol === GOT_SYMBOL && type !== "R_X86_64_PLT32" && size >= 4) type = size === 8 ? "R_X86_64_GOTPC64" : "R_X86_64_GOTPC32";
+    this.pushRelocation(type, symbol, addend);
+  }
+
+  private pushRelocation(type: RelocationType, symbol: string, addend: number | bigint): void {
+    const fixups = this.fixups;
+    const k = this.k;
     this.relocs.push({ offset: this.section.address(fixups.off(k), fixups.nvar(k)), type, symbol, addend: BigInt.asIntN(64, BigInt(addend)) });
   }
 }
@@ -428,60 +520,38 @@ function fitsBigField(value: bigint, size: number, signed: boolean): boolean {
 }
 
 function symbolTable(asm: Assembler, referencedSections: Set<SectionState>, usedSymbols: Set<SymbolId>, sectionNamed: ReadonlySet<SymbolId>): ImageSymbol[] {
+  // as's symbol list: the symbols, with what asm.madeSymbols holds where as made it, then the
+  // temporary labels a relocation keeps that as converts when writing the relocations, in
+  // relocation order.
   const out: ImageSymbol[] = [];
+  const symbols = asm.symbols;
+  const push = (id: SymbolId) => {
+    const symbol = imageSymbol(asm, id, usedSymbols);
+    if (symbol) out.push(symbol);
+  };
   const made = asm.madeSymbols;
+  const early = new Set<SymbolId>();
+  for (const m of made) if (m.type === "label") early.add(m.id);
   let next = 0;
-  /** The section and file symbols as made before symbol `id`. */
+  /** What as made before symbol `id`. */
   const madeBefore = (id: SymbolId) => {
     for (; next < made.length && made[next]!.before <= id; next++) {
       const m = made[next]!;
       if (m.type === "file") out.push({ name: m.name, section: ABS_SECTION, value: 0n, size: 0n, binding: "local", type: "file" });
-      else if (referencedSections.has(asm.sections.get(m.name)!)) out.push({ name: m.name, section: m.name, value: 0n, size: 0n, binding: "local", type: "section" });
+      else if (m.type === "section") {
+        if (referencedSections.has(asm.sections.get(m.name)!)) out.push({ name: m.name, section: m.name, value: 0n, size: 0n, binding: "local", type: "section" });
+      } else if (usedSymbols.has(m.id)) push(m.id);
     }
   };
-  const symbols = asm.symbols;
   for (let id = 0; id < symbols.count; id++) {
     madeBefore(id);
     if (sectionNamed.has(id)) continue;
     const common = symbols.common(id);
-    if (common) {
-      out.push(commonSymbol(asm, id, common));
-      continue;
-    }
-    const external = symbols.external(id);
-    if (symbols.temporary(id) && !external) continue;
-    const name = symbols.name(id);
-    const loc = locate(asm, id);
-    const defined = loc.kind !== "undefined";
-    if (!defined && !usedSymbols.has(id) && !external) continue;
-    let size = 0n;
-    const declaredSize = symbols.size(id);
-    if (declaredSize) {
-      const v = declaredSize.value;
-      const plus = v.plus === undefined ? undefined : locate(asm, asm.symbol(v.plus));
-      const minus = v.minus === undefined ? undefined : locate(asm, asm.symbol(v.minus));
-      const value = (l: Location | undefined) => (l === undefined ? 0n : l.kind === "abs" ? l.value : l.kind === "section" ? addressOf(l) : undefined);
-      const p = value(plus);
-      const m = value(minus);
-      const sameSection = plus?.kind !== "section" || minus?.kind !== "section" || plus.section === minus.section;
-      if (p === undefined || m === undefined || !sameSection || (plus?.kind === "section" && minus === undefined))
-        asm.diagnostics.push(error("PV1018", `the size of '${name}' must be a constant`, asm.file, declaredSize.span));
-      else size = BigInt.asUintN(64, p - m + v.addend);
-    }
-    const binding = symbols.binding(id) ?? (defined ? "local" : "global");
-    const sym: { -readonly [K in keyof ImageSymbol]: ImageSymbol[K] } = {
-      name,
-      section: loc.kind === "section" ? loc.section.name : loc.kind === "abs" ? "*ABS*" : undefined,
-      value: loc.kind === "section" ? addressOf(loc) : loc.kind === "abs" ? loc.value : 0n,
-      size,
-      binding,
-      type: symbols.type(id) ?? "notype",
-    };
-    const visibility = symbols.visibility(id);
-    if (visibility) sym.visibility = visibility;
-    out.push(sym);
+    if (common) out.push(commonSymbol(asm, id, common));
+    else if (!symbols.temporary(id) || symbols.external(id)) push(id);
   }
   madeBefore(symbols.count);
+  for (const id of usedSymbols) if (symbols.temporary(id) && !symbols.external(id) && !early.has(id)) push(id);
   return out;
 }
 
@@ -493,6 +563,44 @@ function commonSymbol(asm: Assembler, id: SymbolId, common: CommonSymbol): Image
   let alignment = common.alignment;
   if (alignment === 0n) for (alignment = 1n; alignment < common.size && alignment < 16n; ) alignment *= 2n;
   const sym: { -readonly [K in keyof ImageSymbol]: ImageSymbol[K] } = { name, section: COMMON_SECTION, value: alignment, size: common.size, binding: "global", type: "object" };
+  const visibility = symbols.visibility(id);
+  if (visibility) sym.visibility = visibility;
+  return sym;
+}
+
+/** Symbol `id` as the Image lists it, or nothing when as leaves it out. */
+function imageSymbol(asm: Assembler, id: SymbolId, usedSymbols: Set<SymbolId>): ImageSymbol | undefined {
+  const symbols = asm.symbols;
+  const external = symbols.external(id);
+  const name = symbols.name(id);
+  const loc = locate(asm, id);
+  const defined = loc.kind !== "undefined";
+  // as creates the GOT symbol for a GOT-relative operator and writes it, used or not.
+  if (!defined && !usedSymbols.has(id) && !external && name !== GOT_SYMBOL) return undefined;
+  let size = 0n;
+  const declaredSize = symbols.size(id);
+  if (declaredSize) {
+    const v = declaredSize.value;
+    const plus = v.plus === undefined ? undefined : locate(asm, asm.symbol(v.plus));
+    const minus = v.minus === undefined ? undefined : locate(asm, asm.symbol(v.minus));
+    const value = (l: Location | undefined) => (l === undefined ? 0n : l.kind === "abs" ? l.value : l.kind === "section" ? addressOf(l) : undefined);
+    const p = value(plus);
+    const m = value(minus);
+    const sameSection = plus?.kind !== "section" || minus?.kind !== "section" || plus.section === minus.section;
+    if (p === undefined || m === undefined || !sameSection || (plus?.kind === "section" && minus === undefined))
+      asm.diagnostics.push(error("PV1018", `the size of '${name}' must be a constant`, asm.file, declaredSize.span));
+    else size = BigInt.asUintN(64, p - m + v.addend);
+  }
+  const binding = symbols.binding(id) ?? (defined ? "local" : "global");
+  const sym: { -readonly [K in keyof ImageSymbol]: ImageSymbol[K] } = {
+    name,
+    section: loc.kind === "section" ? loc.section.name : loc.kind === "abs" ? "*ABS*" : undefined,
+    value: loc.kind === "section" ? addressOf(loc) : loc.kind === "abs" ? loc.value : 0n,
+    size,
+    binding,
+    // bfd writes every symbol of a thread-local section as STT_TLS, whatever its .type.
+    type: loc.kind === "section" && loc.section.flags.tls ? "tls" : (symbols.type(id) ?? "notype"),
+  };
   const visibility = symbols.visibility(id);
   if (visibility) sym.visibility = visibility;
   return sym;

@@ -14,7 +14,7 @@ import { MAX_OPERANDS, NO_PREFIXES, type FixupKind } from "../x86/encode.js";
 import type { Prefixes } from "../x86/instruction.js";
 import { FORMS, type Form } from "../x86/table.js";
 import { hashCapacity, INITIAL_ROWS, IntRows, ValueColumn, type ArrayArena } from "./rows.js";
-import { FixupRows, hashRange } from "./state.js";
+import { FixupRows, hashRange, type FieldSize } from "./state.js";
 
 const enum Field {
   /** The form id; -1 for prefix words alone (bytes, not an instruction). */
@@ -24,6 +24,8 @@ const enum Field {
   /** A relaxable branch's encoded lengths in either form. */
   ShortSize,
   LongSize,
+  /** 1 for a relaxable branch to `sym@PLT`. */
+  ViaPlt,
   /** The bytes, in `bytes`. */
   BytesAt,
   BytesLength,
@@ -112,7 +114,7 @@ export class PreparedStatements {
    * Adds a statement: its form (undefined for prefix words alone), the rel32 form and lengths of
    * a relaxable branch, its prefixes, operands and encoding with the fixups.
    */
-  add(form: Form | undefined, branch: { long: Form; shortSize: number; longSize: number } | undefined, prefixes: Prefixes, operands: readonly FoldedOperand[], count: number): number {
+  add(form: Form | undefined, branch: { long: Form; shortSize: number; longSize: number; viaPlt: boolean } | undefined, prefixes: Prefixes, operands: readonly FoldedOperand[], count: number): number {
     const rows = this.rows;
     const k = rows.add();
     this.keys.add();
@@ -121,6 +123,7 @@ export class PreparedStatements {
     if (branch) {
       rows.set(k, Field.ShortSize, branch.shortSize);
       rows.set(k, Field.LongSize, branch.longSize);
+      rows.set(k, Field.ViaPlt, branch.viaPlt ? 1 : 0);
     }
     rows.set(k, Field.FirstFixup, this.fixups.count);
     for (let i = 0; i < count; i++) {
@@ -147,8 +150,8 @@ export class PreparedStatements {
   }
 
   /** Adds a fixup (see `fixups`) to statement k, the one just added. */
-  addFixup(k: number, offset: number, size: 1 | 2 | 4 | 8, kind: FixupKind, branch: boolean, plus: number, minus: number, addend: number | bigint, start: number, end: number): void {
-    this.fixups.add(offset, 0, size, kind, branch, plus, minus, addend, start, end);
+  addFixup(k: number, offset: number, size: FieldSize, kind: FixupKind, branch: boolean, plus: number, minus: number, addend: number | bigint, start: number, end: number, relocation: number): void {
+    this.fixups.add(offset, 0, size, kind, branch, plus, minus, addend, start, end, relocation);
     this.rows.set(k, Field.FixupCount, this.rows.get(k, Field.FixupCount) + 1);
   }
 
@@ -175,6 +178,10 @@ export class PreparedStatements {
 
   longSize(k: number): number {
     return this.rows.get(k, Field.LongSize);
+  }
+
+  viaPlt(k: number): boolean {
+    return this.rows.get(k, Field.ViaPlt) === 1;
   }
 
   prefixesOf(k: number): Prefixes {

@@ -32,17 +32,20 @@ export function parseSectionFlags(flags: string): SectionFlags | { bad: string }
   let exec = false;
   let merge = false;
   let strings = false;
+  let tls = false;
   for (const ch of flags) {
     if (ch === "a") alloc = true;
     else if (ch === "w") write = true;
     else if (ch === "x") exec = true;
     else if (ch === "M") merge = true;
     else if (ch === "S") strings = true;
+    else if (ch === "T") tls = true;
     else return { bad: ch };
   }
-  const f: { alloc: boolean; write: boolean; exec: boolean; merge?: boolean; strings?: boolean } = { alloc, write, exec };
+  const f: { alloc: boolean; write: boolean; exec: boolean; merge?: boolean; strings?: boolean; tls?: boolean } = { alloc, write, exec };
   if (merge) f.merge = true;
   if (strings) f.strings = true;
+  if (tls) f.tls = true;
   return f;
 }
 

@@ -29,6 +29,8 @@ export interface BranchPart {
   readonly end: number;
   readonly shortSize: number;
   readonly longSize: number;
+  /** A branch to `target@PLT`: as relocates it when the target is global, even here. */
+  readonly viaPlt: boolean;
   size: number;
   /** True once the branch must use the rel32 form. */
   isLong: boolean;
@@ -76,10 +78,28 @@ const enum FixupField {
   Minus,
   Start,
   End,
+  /** The relocation operator and the FIXUP_ flags. */
+  Relocation,
   Width,
 }
 
+/** Flags beside a fixup's relocation operator (which takes the low byte). */
+export const OPERATOR_MASK = 0xff;
+/** A data directive's field, which as takes as signed or unsigned alike. */
+export const FIXUP_DATA = 1 << 8;
+/** An @GOTPCREL field the linker may relax: as makes it R_X86_64_GOTPCRELX. */
+export const FIXUP_RELAXABLE_GOT = 1 << 9;
+/** ... R_X86_64_REX_GOTPCRELX, the instruction having a REX prefix. */
+export const FIXUP_REX = 1 << 10;
+/** A memory operand's displacement. */
+export const FIXUP_DISPLACEMENT = 1 << 11;
+/** The field's offset in its instruction (where `.` is), shifted by this much. */
+export const FIXUP_FIELD_OFFSET_SHIFT = 12;
+
 const FIXUP_KINDS: readonly FixupKind[] = ["pcrel", "signed", "unsigned"];
+
+/** A field's size in bytes; 0 for a relocation that marks an instruction (`call *x@TLSCALL(%rax)`). */
+export type FieldSize = 0 | 1 | 2 | 4 | 8;
 
 /**
  * Fields left for layout to fill or relocate (an encoder's or a data directive's fixups,
@@ -99,7 +119,7 @@ export class FixupRows {
     return this.rows.count;
   }
 
-  add(off: number, nvar: number, size: 1 | 2 | 4 | 8, kind: FixupKind, branch: boolean, plus: SymbolId, minus: SymbolId, addend: number | bigint, start: number, end: number): void {
+  add(off: number, nvar: number, size: FieldSize, kind: FixupKind, branch: boolean, plus: SymbolId, minus: SymbolId, addend: number | bigint, start: number, end: number, relocation: number): void {
     const rows = this.rows;
     const k = rows.add();
     rows.set(k, FixupField.Off, off);
@@ -111,6 +131,7 @@ export class FixupRows {
     rows.set(k, FixupField.Minus, minus);
     rows.set(k, FixupField.Start, start);
     rows.set(k, FixupField.End, end);
+    rows.set(k, FixupField.Relocation, relocation);
     this.addends.set(k, addend);
   }
 
@@ -122,8 +143,8 @@ export class FixupRows {
     return this.rows.get(k, FixupField.Nvar);
   }
 
-  size(k: number): 1 | 2 | 4 | 8 {
-    return this.rows.get(k, FixupField.Size) as 1 | 2 | 4 | 8;
+  size(k: number): FieldSize {
+    return this.rows.get(k, FixupField.Size) as FieldSize;
   }
 
   kind(k: number): FixupKind {
@@ -142,6 +163,11 @@ export class FixupRows {
   /** -1 when nothing is subtracted. */
   minus(k: number): SymbolId {
     return this.rows.get(k, FixupField.Minus);
+  }
+
+  /** The relocation operator (reloc-operators.ts) and FIXUP_ flags. */
+  relocation(k: number): number {
+    return this.rows.get(k, FixupField.Relocation);
   }
 
   /** The addend: a number when that is exact. */
@@ -176,6 +202,7 @@ export class FixupRows {
     rows.set(m, FixupField.Minus, source.get(k, FixupField.Minus));
     rows.set(m, FixupField.Start, source.get(k, FixupField.Start) + at);
     rows.set(m, FixupField.End, source.get(k, FixupField.End) + at);
+    rows.set(m, FixupField.Relocation, source.get(k, FixupField.Relocation));
     this.addends.set(m, from.addends.get(k));
   }
 }
@@ -304,7 +331,7 @@ const enum Field {
 }
 
 const BINDINGS: readonly (SymbolBinding | undefined)[] = [undefined, "local", "global", "weak"];
-const TYPES: readonly (SymbolType | undefined)[] = [undefined, "notype", "func", "object", "section", "file"];
+const TYPES: readonly (SymbolType | undefined)[] = [undefined, "notype", "func", "object", "section", "file", "tls"];
 const VISIBILITIES: readonly (SymbolVisibility | undefined)[] = [undefined, "default", "internal", "hidden", "protected"];
 
 /**

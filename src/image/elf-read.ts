@@ -32,7 +32,7 @@ interface RawHeader {
   readonly entsize: bigint;
 }
 
-const CONTENT_FLAGS = BigInt(elf.SHF_WRITE | elf.SHF_ALLOC | elf.SHF_EXECINSTR | elf.SHF_MERGE | elf.SHF_STRINGS);
+const CONTENT_FLAGS = BigInt(elf.SHF_WRITE | elf.SHF_ALLOC | elf.SHF_EXECINSTR | elf.SHF_MERGE | elf.SHF_STRINGS | elf.SHF_TLS);
 const utf8 = new TextDecoder();
 
 export function readElf(bytes: Uint8Array): ReadElfResult {
@@ -145,7 +145,7 @@ function contentSection(h: RawHeader, name: string, bytes: Uint8Array): Parsed<S
   return {
     name,
     kind,
-    flags: { alloc: flag(elf.SHF_ALLOC), write: flag(elf.SHF_WRITE), exec: flag(elf.SHF_EXECINSTR), ...(flag(elf.SHF_MERGE) && { merge: true }), ...(flag(elf.SHF_STRINGS) && { strings: true }) },
+    flags: { alloc: flag(elf.SHF_ALLOC), write: flag(elf.SHF_WRITE), exec: flag(elf.SHF_EXECINSTR), ...(flag(elf.SHF_MERGE) && { merge: true }), ...(flag(elf.SHF_STRINGS) && { strings: true }), ...(flag(elf.SHF_TLS) && { tls: true }) },
     align: h.align === 0n ? 1 : Number(h.align),
     ...(h.entsize !== 0n && { entsize: Number(h.entsize) }),
     data,

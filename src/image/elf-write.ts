@@ -23,6 +23,7 @@ import {
   SHF_INFO_LINK,
   SHF_MERGE,
   SHF_STRINGS,
+  SHF_TLS,
   SHF_WRITE,
   SHN_ABS,
   SHN_COMMON,
@@ -39,7 +40,7 @@ import {
   SYMBOL_VISIBILITIES,
   declaredSymbols,
   isPcRelative,
-  usesGot,
+  keepsSymbol,
 } from "./elf.js";
 
 /** as creates these three at start-up, so they lead every object it writes, used or not. */
@@ -73,7 +74,8 @@ function emptySection(name: string): Section {
 /**
  * as (write.c adjust_reloc_syms with tc_i386_fix_adjustable) rewrites a relocation against a
  * local symbol defined in a section into one against that section's symbol, folding the
- * symbol's value into the addend — except GOT relocations, and relocations into a mergeable
+ * symbol's value into the addend — except GOT, TLS and size relocations, relocations against
+ * a thread-local symbol, and relocations into a mergeable
  * section that are PC-relative or carry an addend (the linker must find the merged entry).
  * A PLT32 so rewritten becomes PC32: a local target needs no PLT.
  */
@@ -82,9 +84,9 @@ function adjustRelocations(sections: Section[], symbols: readonly ImageSymbol[])
   const sectionByName = new Map(sections.map((s) => [s.name, s]));
   const adjust = (r: Relocation): Relocation => {
     const target = declared.get(r.symbol);
-    if (!target || target.binding !== "local" || usesGot(r.type)) return r;
+    if (!target || target.binding !== "local" || keepsSymbol(r.type)) return r;
     const home = target.section === undefined ? undefined : sectionByName.get(target.section);
-    if (!home) return r;
+    if (!home || home.flags.tls) return r;
     if (home.flags.merge && (isPcRelative(r.type) || r.addend !== 0n)) return r;
     const type = r.type === "R_X86_64_PLT32" ? "R_X86_64_PC32" : r.type;
     return { offset: r.offset, type, symbol: home.name, addend: r.addend + target.value };
@@ -342,7 +344,7 @@ function sectionEntrySize(s: Section): number {
 
 function sectionFlags(s: Section): number {
   const f = s.flags;
-  return (f.write ? SHF_WRITE : 0) | (f.alloc ? SHF_ALLOC : 0) | (f.exec ? SHF_EXECINSTR : 0) | (f.merge ? SHF_MERGE : 0) | (f.strings ? SHF_STRINGS : 0);
+  return (f.write ? SHF_WRITE : 0) | (f.alloc ? SHF_ALLOC : 0) | (f.exec ? SHF_EXECINSTR : 0) | (f.merge ? SHF_MERGE : 0) | (f.strings ? SHF_STRINGS : 0) | (f.tls ? SHF_TLS : 0);
 }
 
 function symbolEntries(symbols: readonly OutSymbol[], strtab: StringTable, sectionIndex: ReadonlyMap<string, number>): Uint8Array {

@@ -34,6 +34,7 @@ export const SHF_EXECINSTR = 0x4;
 export const SHF_MERGE = 0x10;
 export const SHF_STRINGS = 0x20;
 export const SHF_INFO_LINK = 0x40;
+export const SHF_TLS = 0x400;
 
 export const SHN_UNDEF = 0;
 export const SHN_LORESERVE = 0xff00;
@@ -45,7 +46,8 @@ export const ABS_SECTION = "*ABS*";
 export const COMMON_SECTION = "*COM*";
 
 export const SYMBOL_BINDINGS: readonly SymbolBinding[] = ["local", "global", "weak"];
-export const SYMBOL_TYPES: readonly SymbolType[] = ["notype", "object", "func", "section", "file"];
+/** By STT_ number; 5 (STT_COMMON) is not used. */
+export const SYMBOL_TYPES: readonly (SymbolType | undefined)[] = ["notype", "object", "func", "section", "file", undefined, "tls"];
 export const SYMBOL_VISIBILITIES: readonly SymbolVisibility[] = ["default", "internal", "hidden", "protected"];
 
 /**
@@ -77,6 +79,25 @@ export const RELOCATION_WIDTHS: Record<RelocationType, number> = {
   R_X86_64_PC16: 2,
   R_X86_64_8: 1,
   R_X86_64_PC8: 1,
+  R_X86_64_GOT32: 4,
+  R_X86_64_TPOFF64: 8,
+  R_X86_64_TLSGD: 4,
+  R_X86_64_TLSLD: 4,
+  R_X86_64_DTPOFF32: 4,
+  R_X86_64_GOTTPOFF: 4,
+  R_X86_64_TPOFF32: 4,
+  R_X86_64_GOTOFF64: 8,
+  R_X86_64_GOTPC32: 4,
+  R_X86_64_GOT64: 8,
+  R_X86_64_GOTPCREL64: 8,
+  R_X86_64_GOTPC64: 8,
+  R_X86_64_GOTPLT64: 8,
+  R_X86_64_PLTOFF64: 8,
+  R_X86_64_SIZE32: 4,
+  R_X86_64_SIZE64: 8,
+  R_X86_64_GOTPC32_TLSDESC: 4,
+  R_X86_64_DTPOFF64: 8,
+  R_X86_64_TLSDESC_CALL: 0,
 };
 
 const PC_RELATIVE: ReadonlySet<RelocationType> = new Set<RelocationType>([
@@ -88,6 +109,13 @@ const PC_RELATIVE: ReadonlySet<RelocationType> = new Set<RelocationType>([
   "R_X86_64_GOTPCREL",
   "R_X86_64_GOTPCRELX",
   "R_X86_64_REX_GOTPCRELX",
+  "R_X86_64_TLSGD",
+  "R_X86_64_TLSLD",
+  "R_X86_64_GOTTPOFF",
+  "R_X86_64_GOTPC32",
+  "R_X86_64_GOTPCREL64",
+  "R_X86_64_GOTPC64",
+  "R_X86_64_GOTPC32_TLSDESC",
 ]);
 
 export function isPcRelative(type: RelocationType): boolean {
@@ -102,6 +130,35 @@ export function declaredSymbols(symbols: readonly ImageSymbol[]): Map<string, Im
   const byName = new Map<string, ImageSymbol>();
   for (const s of symbols) if (s.type !== "section" && s.type !== "file" && !byName.has(s.name)) byName.set(s.name, s);
   return byName;
+}
+
+/**
+ * Relocations as never rewrites against a section symbol (tc_i386_fix_adjustable): the linker
+ * needs the symbol itself, for its GOT entry, its TLS offset or its size.
+ */
+const SYMBOL_KEEPING: ReadonlySet<RelocationType> = new Set<RelocationType>([
+  "R_X86_64_GOT32",
+  "R_X86_64_GOT64",
+  "R_X86_64_GOTPCREL",
+  "R_X86_64_GOTPCREL64",
+  "R_X86_64_GOTPCRELX",
+  "R_X86_64_REX_GOTPCRELX",
+  "R_X86_64_GOTOFF64",
+  "R_X86_64_TLSGD",
+  "R_X86_64_TLSLD",
+  "R_X86_64_DTPOFF32",
+  "R_X86_64_DTPOFF64",
+  "R_X86_64_GOTTPOFF",
+  "R_X86_64_TPOFF32",
+  "R_X86_64_TPOFF64",
+  "R_X86_64_GOTPC32_TLSDESC",
+  "R_X86_64_TLSDESC_CALL",
+  "R_X86_64_SIZE32",
+  "R_X86_64_SIZE64",
+]);
+
+export function keepsSymbol(type: RelocationType): boolean {
+  return SYMBOL_KEEPING.has(type);
 }
 
 export function usesGot(type: RelocationType): boolean {

@@ -18,21 +18,60 @@ export type RelocationType =
   | "R_X86_64_PC8"
   | "R_X86_64_GOTPCREL"
   | "R_X86_64_GOTPCRELX"
-  | "R_X86_64_REX_GOTPCRELX";
+  | "R_X86_64_REX_GOTPCRELX"
+  | "R_X86_64_GOT32"
+  | "R_X86_64_TPOFF64"
+  | "R_X86_64_TLSGD"
+  | "R_X86_64_TLSLD"
+  | "R_X86_64_DTPOFF32"
+  | "R_X86_64_GOTTPOFF"
+  | "R_X86_64_TPOFF32"
+  | "R_X86_64_GOTOFF64"
+  | "R_X86_64_GOTPC32"
+  | "R_X86_64_GOT64"
+  | "R_X86_64_GOTPCREL64"
+  | "R_X86_64_GOTPC64"
+  | "R_X86_64_GOTPLT64"
+  | "R_X86_64_PLTOFF64"
+  | "R_X86_64_SIZE32"
+  | "R_X86_64_SIZE64"
+  | "R_X86_64_GOTPC32_TLSDESC"
+  | "R_X86_64_DTPOFF64"
+  /** Marks the `call *x@TLSCALL(%rax)` of a TLS descriptor sequence; it patches no field. */
+  | "R_X86_64_TLSDESC_CALL";
 
 /** ELF numbers of the relocation types (x86-64 psABI). */
 export const RELOCATION_NUMBERS: Record<RelocationType, number> = {
   R_X86_64_64: 1,
   R_X86_64_PC32: 2,
-  R_X86_64_GOTPCREL: 9,
+  R_X86_64_GOT32: 3,
   R_X86_64_PLT32: 4,
+  R_X86_64_GOTPCREL: 9,
   R_X86_64_32: 10,
   R_X86_64_32S: 11,
   R_X86_64_16: 12,
   R_X86_64_PC16: 13,
   R_X86_64_8: 14,
   R_X86_64_PC8: 15,
+  R_X86_64_DTPOFF64: 17,
+  R_X86_64_TPOFF64: 18,
+  R_X86_64_TLSGD: 19,
+  R_X86_64_TLSLD: 20,
+  R_X86_64_DTPOFF32: 21,
+  R_X86_64_GOTTPOFF: 22,
+  R_X86_64_TPOFF32: 23,
   R_X86_64_PC64: 24,
+  R_X86_64_GOTOFF64: 25,
+  R_X86_64_GOTPC32: 26,
+  R_X86_64_GOT64: 27,
+  R_X86_64_GOTPCREL64: 28,
+  R_X86_64_GOTPC64: 29,
+  R_X86_64_GOTPLT64: 30,
+  R_X86_64_PLTOFF64: 31,
+  R_X86_64_SIZE32: 32,
+  R_X86_64_SIZE64: 33,
+  R_X86_64_GOTPC32_TLSDESC: 34,
+  R_X86_64_TLSDESC_CALL: 35,
   R_X86_64_GOTPCRELX: 41,
   R_X86_64_REX_GOTPCRELX: 42,
 };
@@ -54,6 +93,8 @@ export interface SectionFlags {
   readonly merge?: boolean;
   /** SHF_STRINGS: the entries are NUL-terminated strings. */
   readonly strings?: boolean;
+  /** SHF_TLS: a template of thread-local storage (.tdata, .tbss). */
+  readonly tls?: boolean;
 }
 
 export interface Section {
@@ -71,7 +112,7 @@ export interface Section {
 }
 
 export type SymbolBinding = "local" | "global" | "weak";
-export type SymbolType = "notype" | "func" | "object" | "section" | "file";
+export type SymbolType = "notype" | "func" | "object" | "section" | "file" | "tls";
 export type SymbolVisibility = "default" | "internal" | "hidden" | "protected";
 
 export interface ImageSymbol {
@@ -107,6 +148,8 @@ export function findSymbol(image: Image, name: string): ImageSymbol | undefined 
 export function defaultSectionAttributes(name: string): Pick<Section, "kind" | "flags"> {
   if (name === ".text" || name.startsWith(".text.")) return { kind: "progbits", flags: { alloc: true, write: false, exec: true } };
   if (name === ".bss" || name.startsWith(".bss.")) return { kind: "nobits", flags: { alloc: true, write: true, exec: false } };
+  if (name === ".tbss" || name.startsWith(".tbss.")) return { kind: "nobits", flags: { alloc: true, write: true, exec: false, tls: true } };
+  if (name === ".tdata" || name.startsWith(".tdata.")) return { kind: "progbits", flags: { alloc: true, write: true, exec: false, tls: true } };
   if (name === ".rodata" || name.startsWith(".rodata.")) return { kind: "progbits", flags: { alloc: true, write: false, exec: false } };
   // as gives .note.GNU-stack no flags and, unlike other .note sections, type PROGBITS.
   if (name === ".note.GNU-stack") return { kind: "progbits", flags: { alloc: false, write: false, exec: false } };

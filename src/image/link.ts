@@ -166,8 +166,12 @@ function definedAddress(s: ImageSymbol, sectionAddress: ReadonlyMap<string, bigi
   return base === undefined ? undefined : base + s.value;
 }
 
-/** Fields as ld checks them: unsigned, signed, or bitfield (either, one bit wider: -2^n .. 2^n-1). */
-const OVERFLOW: Record<RelocationType, "none" | "signed" | "unsigned" | "bitfield"> = {
+/**
+ * Fields as ld checks them: unsigned, signed, or bitfield (either, one bit wider: -2^n .. 2^n-1).
+ * The relocations left out need a TLS block, a GOT base or symbol sizes, which this link does
+ * not model: an object using them is refused.
+ */
+const OVERFLOW: Partial<Record<RelocationType, "none" | "signed" | "unsigned" | "bitfield">> = {
   R_X86_64_64: "none",
   R_X86_64_PC64: "none",
   R_X86_64_PC32: "signed",
@@ -183,7 +187,12 @@ const OVERFLOW: Record<RelocationType, "none" | "signed" | "unsigned" | "bitfiel
   R_X86_64_PC8: "signed",
 };
 
-function fits(value: bigint, bits: number, check: (typeof OVERFLOW)[RelocationType]): boolean {
+/** Whether link() can apply relocations of this type; it refuses an object with any other. */
+export function linkSupports(type: RelocationType): boolean {
+  return OVERFLOW[type] !== undefined;
+}
+
+function fits(value: bigint, bits: number, check: NonNullable<(typeof OVERFLOW)[RelocationType]>): boolean {
   const n = BigInt(bits);
   switch (check) {
     case "none":
@@ -199,6 +208,8 @@ function fits(value: bigint, bits: number, check: (typeof OVERFLOW)[RelocationTy
 
 /** Writes S+A, S+A-P or GOT(S)+A-P into the field; returns an error message instead if it cannot. */
 function applyRelocation(segment: Segment, r: Relocation, resolve: (name: string) => bigint | undefined, gotEntry: ((name: string) => bigint) | undefined): string | undefined {
+  const check = OVERFLOW[r.type];
+  if (check === undefined) return `${r.type} against '${r.symbol}' is not supported by this link`;
   const width = RELOCATION_WIDTHS[r.type];
   if (r.offset < 0 || r.offset + width > segment.bytes.length) return `${r.type} field lies outside the section`;
   const place = segment.address + BigInt(r.offset);
@@ -207,7 +218,7 @@ function applyRelocation(segment: Segment, r: Relocation, resolve: (name: string
   const base = usesGot(r.type) ? gotEntry!(r.symbol) : target;
   let value = base + r.addend - (isPcRelative(r.type) ? place : 0n);
   if (width === 8) value = BigInt.asIntN(64, value);
-  if (!fits(value, width * 8, OVERFLOW[r.type])) return `${r.type} against '${r.symbol}': value 0x${value.toString(16)} does not fit in ${width * 8} bits`;
+  if (!fits(value, width * 8, check)) return `${r.type} against '${r.symbol}': value 0x${value.toString(16)} does not fit in ${width * 8} bits`;
   const view = new DataView(segment.bytes.buffer, segment.bytes.byteOffset);
   const field = BigInt.asUintN(width * 8, value);
   if (width === 8) view.setBigUint64(r.offset, field, true);

@@ -14,9 +14,12 @@
  * express. Anything else is reported as an error value, never thrown.
  */
 
+import { NO_OPERATOR, readOperator } from "./reloc-operators.js";
+
 export type Expr =
   | { readonly k: "num"; readonly v: bigint; readonly start: number; readonly end: number }
-  | { readonly k: "sym"; readonly name: string; readonly start: number; readonly end: number }
+  /** `op`: a relocation operator (`sym@GOTPCREL`), see reloc-operators.ts; NO_OPERATOR for none. */
+  | { readonly k: "sym"; readonly name: string; readonly op: number; readonly start: number; readonly end: number }
   /** A numeric local label reference: `1b` (backward) or `1f` (forward). */
   | { readonly k: "local"; readonly label: string; readonly forward: boolean; readonly start: number; readonly end: number }
   | { readonly k: "dot"; readonly start: number; readonly end: number }
@@ -94,10 +97,13 @@ function digitValue(c: number): number {
 }
 
 const isSpace = (c: number) => c === 32 || c === 9;
+const AT = 64;
 
 /** Parses an expression in text[pos..end); returns the tree and where it stopped. */
 export class ExprParser {
   pos: number;
+  /** How many relocation operators the expression has used so far. */
+  operators = 0;
 
   constructor(
     readonly text: string,
@@ -206,9 +212,22 @@ export class ExprParser {
       const name = this.text.slice(this.pos, p);
       this.pos = p;
       if (name === ".") return { k: "dot", start, end: p };
-      // `sym@PLT`: branches to global and undefined symbols get a PLT32 relocation anyway.
-      if (this.text.startsWith("@PLT", p) && !isSymbolChar(this.text.charCodeAt(p + 4))) this.pos = p + 4;
-      return { k: "sym", name, start, end: this.pos };
+      let op = NO_OPERATOR;
+      // as takes blanks around the @ of a relocation operator (`foo @GOT`, `foo@ GOT`).
+      let at = p;
+      while (at < this.end && isSpace(this.text.charCodeAt(at))) at++;
+      if (this.text.charCodeAt(at) === AT && at < this.end) {
+        let opStart = at + 1;
+        while (opStart < this.end && isSpace(this.text.charCodeAt(opStart))) opStart++;
+        const read = readOperator(this.text, opStart, this.end);
+        if (read && "error" in read) return problem("PV1020", read.error, start, opStart);
+        if (read) {
+          op = read.op;
+          this.pos = opStart + read.length;
+          this.operators++;
+        }
+      }
+      return { k: "sym", name, op, start, end: this.pos };
     }
     return problem("PV1002", `unexpected '${this.text[this.pos]}' in expression`, start, start + 1);
   }
@@ -260,15 +279,30 @@ export class ExprParser {
   }
 }
 
+/** The relocation operator an expression uses, or NO_OPERATOR. */
+export function operatorOf(e: Expr): number {
+  switch (e.k) {
+    case "sym":
+      return e.op;
+    case "un":
+      return operatorOf(e.e);
+    case "bin":
+      return operatorOf(e.l) || operatorOf(e.r);
+    default:
+      return NO_OPERATOR;
+  }
+}
+
 export const ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, b: 8, f: 12, v: 11, a: 7, "\\": 92, '"': 34, "'": 39, e: 27 };
 
-/** Parses text[start..end) as a whole expression. */
+/** Parses text[start..end) as a whole expression (with at most one relocation operator). */
 export function parseExpr(text: string, start: number, end: number): Expr | SyntaxProblem {
   const p = new ExprParser(text, start, end);
   const e = p.parse();
   if (isProblem(e)) return e;
   p.skipSpace();
   if (p.pos < end) return problem("PV1002", `junk '${text.slice(p.pos, end).trim()}' after expression`, p.pos, end);
+  if (p.operators > 1) return problem("PV1002", `junk '${text.slice(e.start, end).trim()}': only one relocation operator may be used`, e.start, end);
   return e;
 }
 
@@ -277,6 +311,8 @@ export interface Value {
   readonly addend: bigint;
   readonly plus?: string;
   readonly minus?: string;
+  /** The relocation operator applied to `plus` (`plus@GOT`), if any. */
+  readonly operator?: number;
 }
 
 /** How the evaluator sees a symbol: a known absolute value, or a name left for later. */
@@ -299,6 +335,8 @@ export function evaluate(e: Expr, ctx: ExprContext): Value | SyntaxProblem {
     case "num":
       return { addend: e.v };
     case "sym": {
+      // A relocation operator needs the symbol even when its value is known.
+      if (e.op !== NO_OPERATOR) return { addend: 0n, plus: e.name, operator: e.op };
       const known = ctx.lookup(e.name);
       return known === undefined ? { addend: 0n, plus: e.name } : { addend: known };
     }
@@ -314,6 +352,7 @@ export function evaluate(e: Expr, ctx: ExprContext): Value | SyntaxProblem {
       const v = evaluate(e.e, ctx);
       if (isProblem(v)) return v;
       if (e.op === "+") return v;
+      if (v.operator !== undefined) return tooComplex(e);
       if (e.op === "-" && v.minus === undefined && v.plus === undefined) return { addend: wrap(-v.addend) };
       if (e.op === "-" && v.plus !== undefined && v.minus !== undefined)
         return { addend: wrap(-v.addend), plus: v.minus, minus: v.plus };
@@ -328,9 +367,10 @@ export function evaluate(e: Expr, ctx: ExprContext): Value | SyntaxProblem {
       const r = evaluate(e.r, ctx);
       if (isProblem(r)) return r;
       if (e.op === "+") return combine(l, r, 1n, e);
+      if (r.operator !== undefined) return tooComplex(e);
       if (e.op === "-") {
         // sym - sym of the same name cancels, as gas folds it.
-        if (l.plus !== undefined && l.plus === r.plus && l.minus === r.minus) return { addend: wrap(l.addend - r.addend) };
+        if (l.plus !== undefined && l.plus === r.plus && l.minus === r.minus && l.operator === undefined) return { addend: wrap(l.addend - r.addend) };
         return combine(l, { addend: r.addend, plus: r.minus, minus: r.plus } as Value, -1n, e);
       }
       if (l.plus !== undefined || l.minus !== undefined || r.plus !== undefined || r.minus !== undefined) return tooComplex(e);
@@ -355,10 +395,12 @@ function combine(l: Value, r: Value, sign: bigint, e: Expr): Value | SyntaxProbl
     if (minus !== undefined) return tooComplex(e);
     minus = r.minus;
   }
-  if (plus !== undefined && plus === minus) return { addend };
-  const v: { addend: bigint; plus?: string; minus?: string } = { addend };
+  const operator = l.operator ?? r.operator;
+  if (plus !== undefined && plus === minus && operator === undefined) return { addend };
+  const v: { addend: bigint; plus?: string; minus?: string; operator?: number } = { addend };
   if (plus !== undefined) v.plus = plus;
   if (minus !== undefined) v.minus = minus;
+  if (operator !== undefined) v.operator = operator;
   return v;
 }
 

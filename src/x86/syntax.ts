@@ -17,7 +17,8 @@ import { isGpr, registerByName, REGISTERS, type Register } from "./registers.js"
 import { allSpellings, formsForMnemonic, FORMS, type Form, type OperandType } from "./table.js";
 import type { Instruction, Operand, Prefixes, SymbolRef } from "./instruction.js";
 import { EncodeInput, MAX_OPERANDS, NO_PREFIXES, OperandSlot, SlotKind } from "./encode.js";
-import { isProblem, isSymbolChar, isSymbolStart, parseExpr, problem, type Expr, type SyntaxProblem, type Value } from "./expr.js";
+import { isProblem, isSymbolChar, isSymbolStart, operatorOf, parseExpr, problem, type Expr, type SyntaxProblem, type Value } from "./expr.js";
+import { GOT_SYMBOL, NO_OPERATOR, operatorNeedsGot, operatorTakesImmediate, readOperator } from "./reloc-operators.js";
 
 /** A symbol reference that may also subtract a second symbol (`$end-start`, `sym-.`). */
 export interface SymbolTerm extends SymbolRef {
@@ -60,6 +61,8 @@ export class ParsedOperand extends OperandSlot {
   termStart = 0;
   termEnd = 0;
   expr: Expr | undefined = undefined;
+  /** The relocation operator on the value (`sym@GOTPCREL`), see reloc-operators.ts. */
+  operator = NO_OPERATOR;
 
   /** Whether matching worked out the value (a symbol or an expression), rather than parsing. */
   get folded(): boolean {
@@ -72,6 +75,7 @@ export class ParsedOperand extends OperandSlot {
     this.minus = -1;
     this.written = Written.Nothing;
     this.expr = undefined;
+    this.operator = NO_OPERATOR;
   }
 }
 
@@ -127,6 +131,7 @@ export const PREFIX_BYTES: ReadonlyMap<string, number> = new Map([
   ["gs", 0x65],
   ["ss", 0x36],
   ["data16", 0x66],
+  ["rex64", 0x48],
 ]);
 
 /**
@@ -248,6 +253,7 @@ const COMMA = 44;
 const OPEN = 40;
 const CLOSE = 41;
 const PLUS = 43;
+const AT = 64;
 const MINUS = 45;
 const STAR = 42;
 const DOLLAR = 36;
@@ -600,8 +606,13 @@ function simpleValue(text: string, start: number, end: number, op: ParsedOperand
   const nameEnd = p;
   // `.` alone is the location counter, for the expression parser.
   if (nameEnd === nameStart + 1 && c === 46) return -1;
-  // `sym@PLT`: branches to global and undefined symbols get a PLT32 relocation anyway.
-  if (text.startsWith("@PLT", p) && !isSymbolChar(text.charCodeAt(p + 4))) p += 4;
+  if (text.charCodeAt(p) === AT) {
+    const read = readOperator(text, p + 1, end);
+    // Left to the expression parser, which reports what is wrong.
+    if (!read || "error" in read) return -1;
+    op.operator = read.op;
+    p += 1 + read.length;
+  }
   p = skipSpaces(text, p, end);
   let addend = 0;
   const sign = p < end ? text.charCodeAt(p) : 0;
@@ -707,15 +718,19 @@ export function matchInstruction(parsed: ParsedInstruction, ctx: OperandContext)
 /** Works out an operand's value: its symbol, if it stays one, and the constant (or addend). */
 function foldValue(text: string, op: ParsedOperand, ctx: OperandContext): SyntaxProblem | undefined {
   if (op.written === Written.Symbol) {
+    // as creates the GOT symbol when it reads the operator, before the symbol it applies to.
+    if (operatorNeedsGot(op.operator)) ctx.symbolAt(GOT_SYMBOL, 0, GOT_SYMBOL.length);
     const symbol = ctx.symbolAt(text, op.termStart, op.termEnd);
-    const known = ctx.valueOf(symbol);
+    const known = op.operator === NO_OPERATOR ? ctx.valueOf(symbol) : undefined;
     if (known === undefined) op.symbol = symbol;
     else op.setValue(known + BigInt(op.value));
   } else if (op.written === Written.Expression) {
     const expr = op.expr!;
+    if (operatorNeedsGot(operatorOf(expr))) ctx.symbolAt(GOT_SYMBOL, 0, GOT_SYMBOL.length);
     const v = ctx.evaluate(expr);
     if (isProblem(v)) return v;
     if (v.plus === undefined && v.minus !== undefined) return problem("PV1018", "a symbol may only be subtracted from another symbol", expr.start, expr.end);
+    if (v.operator !== undefined) op.operator = v.operator;
     op.setValue(v.addend);
     if (v.plus !== undefined) op.symbol = ctx.symbolAt(v.plus, 0, v.plus.length);
     if (v.minus !== undefined) op.minus = ctx.symbolAt(v.minus, 0, v.minus.length);
@@ -870,7 +885,7 @@ function mismatch(parsed: ParsedInstruction, candidates: readonly Form[]): Synta
 
 function prefixesOf(parsed: ParsedInstruction, form: Form): Prefixes | SyntaxProblem {
   if (parsed.prefixCount === 0) return NO_PREFIXES;
-  const p: { lock?: boolean; rep?: "rep" | "repne"; seg?: Register; data16?: number } = {};
+  const p: { lock?: boolean; rep?: "rep" | "repne"; seg?: Register; data16?: number; rex?: number } = {};
   const operands = parsed.operands.slice(0, parsed.count);
   const memSeg = operands.find((o) => o.kind === SlotKind.Memory && o.seg)?.seg;
   for (const w of parsed.prefixWords.slice(0, parsed.prefixCount)) {
@@ -888,6 +903,9 @@ function prefixesOf(parsed: ParsedInstruction, form: Form): Prefixes | SyntaxPro
     } else if (w.name === "data16") {
       if (p.data16 || form.opsizePrefix || form.mandatoryPrefixes.includes(0x66)) return twice();
       p.data16 = 1;
+    } else if (w.name === "rex64") {
+      if (p.rex) return twice();
+      p.rex = REX_W;
     } else {
       if (p.seg || memSeg) return twice();
       p.seg = registerByName(w.name)!;
@@ -896,11 +914,14 @@ function prefixesOf(parsed: ParsedInstruction, form: Form): Prefixes | SyntaxPro
   return shared(p);
 }
 
+/** The REX prefix `rex64` writes: REX.W. */
+const REX_W = 0x48;
+
 /** One Prefixes object per combination (there are few), rather than one per statement. */
 const SHARED_PREFIXES = new Map<number, Prefixes>();
 
 function shared(p: Prefixes): Prefixes {
-  const key = (p.lock ? 1 : 0) | (p.rep === "rep" ? 2 : p.rep === "repne" ? 4 : 0) | ((p.seg ? p.seg.num + 1 : 0) << 3) | ((p.data16 ?? 0) << 6);
+  const key = (p.lock ? 1 : 0) | (p.rep === "rep" ? 2 : p.rep === "repne" ? 4 : 0) | ((p.seg ? p.seg.num + 1 : 0) << 3) | ((p.data16 ?? 0) << 6) | (p.rex ? 1 << 8 : 0);
   let known = SHARED_PREFIXES.get(key);
   if (!known) SHARED_PREFIXES.set(key, (known = Object.freeze(p)));
   return known;
@@ -1010,7 +1031,11 @@ function immediateFit(form: Form, type: { bits: 8 | 16 | 32 | 64; signExtended: 
   const opsize = form.opsize;
   // A sign-extended field narrower than the operation holds a symbol's value only at full width.
   const signExtended = type.signExtended || (n === 32 && opsize === 64);
-  if (op.symbol >= 0) return signExtended && n < 32 ? Fail.SymbolicImmediate : Fail.None;
+  if (op.symbol >= 0) {
+    if (signExtended && n < 32) return Fail.SymbolicImmediate;
+    if (op.operator === NO_OPERATOR) return Fail.None;
+    return operatorTakesImmediate(op.operator, n, signExtended) ? Fail.None : Fail.Type;
+  }
   if (n >= 64) return Fail.None;
   const s = narrowed(op, opsize);
   // The field holds [-2^(n-1), 2^(n-1)) sign-extended, up to 2^n unsigned.

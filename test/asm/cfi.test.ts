@@ -5,14 +5,14 @@
  * the CFI lines pvopc rejects must be those as rejects.
  */
 import fc from "fast-check";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { assemble } from "../../src/asm/assembler.js";
 import { SourceFile } from "../../src/diag/diagnostic.js";
 import { writeElf } from "../../src/image/elf-write.js";
 import { corpusSources, gnuObject, onObject, tool } from "../image/oracle.js";
-import { withTempDir } from "../support/toolchain.js";
+import { gccAssembly, withTempDir } from "../support/toolchain.js";
 import { compareWithGnu } from "./compare.js";
 
 /** pvopc's object for `source`, or the error diagnostics that stopped it. */
@@ -207,16 +207,6 @@ int recurse(int n) {
 }
 `,
 };
-
-/** gcc -S output, as gcc wrote it. */
-function gccAssembly(name: string, source: string, flags: readonly string[]): string {
-  return withTempDir((dir) => {
-    writeFileSync(join(dir, name), source);
-    const r = tool("gcc", [...flags, "-S", "-o", "out.s", name], dir);
-    if (r.status !== 0) throw new Error(r.stderr);
-    return readFileSync(join(dir, "out.s"), "utf8");
-  });
-}
 
 describe("gcc's unwind tables", () => {
   const cases = Object.keys(C_SOURCES).flatMap((name) => [["-O0"], ["-O2"], ["-O2", "-fno-omit-frame-pointer"], ["-Os"]].map((flags) => ({ name, flags })));

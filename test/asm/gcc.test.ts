@@ -3,9 +3,7 @@
  * by pvopc and by `as --64 --noexecstack`: the objects must be byte-identical. The C sources
  * are in test/asm/gcc/; gcc compiles them at test time with each set of flags.
  *
- * Every compile adds -mgeneral-regs-only (as the kernel; the table has no SSE) and
- * -fno-merge-constants: relocations against `.L` labels in SHF_MERGE sections are a known
- * difference (test/image/elf-asm.test.ts, merge.s).
+ * Every compile adds -mgeneral-regs-only (as the kernel; the table has no SSE).
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +17,7 @@ import { run } from "../support/toolchain.js";
 const SOURCES_DIR = join(import.meta.dirname, "gcc");
 const SOURCES = readdirSync(SOURCES_DIR).filter((f) => f.endsWith(".c")).sort();
 const FLAGS = ["-O2", "-O0", "-Os -ffunction-sections -fdata-sections", "-O2 -fcommon"];
-const ALWAYS = ["-S", "-fno-asynchronous-unwind-tables", "-mgeneral-regs-only", "-fno-merge-constants", "-o", "-"];
+const ALWAYS = ["-S", "-fno-asynchronous-unwind-tables", "-mgeneral-regs-only", "-o", "-"];
 
 describe.each(SOURCES.flatMap((source) => FLAGS.map((flags) => ({ source, flags }))))("gcc $flags -S $source", ({ source, flags }) => {
   it("assembles to as's object byte for byte", () => {

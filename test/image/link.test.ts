@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Image, Relocation } from "../../src/image/image.js";
-import { COMMON_SEGMENT, GOT_SEGMENT, link, type LinkOptions, type LinkedImage } from "../../src/image/link.js";
+import { COMMON_SEGMENT, GOT_SEGMENT, link, linkSupports, type LinkOptions, type LinkedImage } from "../../src/image/link.js";
 import { withTempDir } from "../support/toolchain.js";
 import { corpusSources, gnuObject, linkedBinary, readOk, sectionAddresses, tool } from "./oracle.js";
 
@@ -113,10 +113,21 @@ function defsyms(map: ReadonlyMap<string, bigint>): string[] {
 }
 
 describe.each(corpusSources())("link corpus $name", ({ text }) => {
-  it("gives ld's bytes for the same placement", () => {
-    const object = gnuObject(text);
-    const image = readOk(object);
+  const object = gnuObject(text);
+  const image = readOk(object);
+  const unsupported = image.sections.flatMap((s) => s.relocations.filter((r) => !linkSupports(r.type)).map((r) => `${s.name}+0x${r.offset.toString(16)}: ${r.type}`));
+
+  // Objects with relocations link() does not apply are refused, each named; the others must link as ld does.
+  const what = unsupported.length ? "refuses the relocations it cannot apply, naming each" : "gives ld's bytes for the same placement";
+  it(what, () => {
     const ext = externals(image);
+    if (unsupported.length) {
+      const r = link(image, { base: 0x400000n, externals: ext });
+      expect(r.ok).toBe(false);
+      const errors = r.ok ? [] : r.errors;
+      for (const place of unsupported) expect(errors.some((e) => e.startsWith(place) && e.includes("is not supported by this link"))).toBe(true);
+      return;
+    }
     const linked = linkOk(image, { base: 0x400000n, externals: ext });
     withTempDir((dir) => {
       writeFileSync(join(dir, "script.ld"), scriptFor(linked));

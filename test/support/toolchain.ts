@@ -21,6 +21,15 @@ export function run(cmd: string, args: string[], input?: string): string {
 }
 
 /** Assembles `source` with GNU as --64 and returns the object file's bytes. Throws on error. */
+/** What `gcc -S` makes of the C text `source`, compiled as a file called `name`, with `flags`. */
+export function gccAssembly(name: string, source: string, flags: readonly string[]): string {
+  return withTempDir((dir) => {
+    writeFileSync(join(dir, name), source);
+    execFileSync("gcc", [...flags, "-S", "-o", "out.s", name], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    return readFileSync(join(dir, "out.s"), "utf8");
+  });
+}
+
 export function gnuAssemble(source: string): Uint8Array {
   return withTempDir((dir) => {
     const s = join(dir, "in.s");
