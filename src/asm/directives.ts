@@ -4,7 +4,7 @@
  */
 import type { Span } from "../diag/diagnostic.js";
 import { ESCAPES, isProblem, isSymbolChar, problem, type SyntaxProblem, type Value } from "../x86/expr.js";
-import { MAX_NOP, nopFill } from "../x86/nops.js";
+import { MAX_NOP } from "../x86/nops.js";
 import { NO_OPERATOR, PLT_OPERATOR } from "../x86/reloc-operators.js";
 import { splitOperands } from "../x86/syntax.js";
 import type { SymbolBinding, SymbolType, SymbolVisibility } from "../image/image.js";
@@ -375,7 +375,8 @@ function nops(asm: Assembler, d: DirectiveUse): void {
   const max = list.length > 1 ? count(asm, list[1]!, "maximum NOP length", MAX_NOP) : undefined;
   if (n === undefined || (list.length > 1 && max === undefined)) return;
   if (noData(asm, d)) return;
-  asm.current.append(nopFill(n, max === undefined || max === 0 ? undefined : max));
+  const section = asm.current;
+  section.parts.push({ kind: "nops", at: section.len, count: n, maxNop: max === undefined || max === 0 ? MAX_NOP : max, size: 0 });
 }
 
 /** A section name: a run of non-blank, non-comma characters, or a quoted string. */

@@ -30,7 +30,7 @@ import type { AssembledInstruction, AssembleResult, Assembler, ListingLine } fro
 import { writeCallFrames } from "./cfi.js";
 import { fitsData } from "./directives.js";
 import { ABS_SECTION, COMMON_SECTION } from "../image/elf.js";
-import { addExact, FIXUP_DATA, FIXUP_FIELD_OFFSET_SHIFT, FIXUP_RELAXABLE_GOT, FIXUP_REX, FixupRows, OPERATOR_MASK, type BranchPart, type CommonSymbol, type SectionState, type SymbolId } from "./state.js";
+import { addExact, FIXUP_DATA, FIXUP_FIELD_OFFSET_SHIFT, FIXUP_RELAXABLE_GOT, FIXUP_REX, FixupRows, OPERATOR_MASK, type AlignPart, type BranchPart, type CommonSymbol, type OrgPart, type SectionState, type SymbolId } from "./state.js";
 
 /** Where a symbol lives once layout is known. */
 type Location =
@@ -168,39 +168,152 @@ function joinSubsections(asm: Assembler, sections: readonly SectionState[]): voi
   asm.log.moveStatements(moves);
 }
 
-/** Grows short branches that cannot reach their targets until nothing changes. */
+/**
+ * Relaxes the section's branches the way as does (write.c relax_segment), so that it reaches the
+ * same fixed point, which need not be the smallest layout. In as's terms, fragment k is the fixed
+ * bytes before part k with part k as its variable tail; the last fragment has no tail.
+ *
+ * Each round starts with an address pass that sizes the alignments from its own addresses and
+ * takes `.org` and `.nops` as empty and the branches at their current size; then passes visit
+ * the fragments in order, moving each by the growth so far in the pass (the stretch), until a
+ * pass grows nothing (relaxPass). as runs rounds again while a round moved any fragment
+ * (write.c, the relax_seg loop), so pvopc does too.
+ */
 function relax(asm: Assembler, section: SectionState): void {
-  // The branches that may stay short, by part index, with where their targets are.
-  const short: number[] = [];
-  const targets: Extract<Location, { kind: "section" }>[] = [];
-  section.parts.forEach((part, k) => {
-    if (part.kind !== "branch") return;
+  const parts = section.parts;
+  const frags = relaxationFrags(asm, section);
+  section.partOffsets = new Array<number>(parts.length + 1).fill(0);
+  if (parts.length === 0) return;
+  let previous: number[] | undefined;
+  for (;;) {
+    estimateAddresses(section);
+    while (relaxPass(section, frags)) {
+      // until a pass grows nothing
+    }
+    const offsets = section.partOffsets;
+    if (previous && offsets.every((o, k) => o === previous![k])) break;
+    previous = offsets.slice();
+  }
+  parts.forEach((part, k) => {
+    if (part.kind === "org") part.backwards = orgTarget(section, part) < part.at + section.partOffsets[k]!;
+  });
+}
+
+/** What relaxation needs to know of a section's fragments besides their parts. */
+interface RelaxationFrags {
+  /** as's region of each fragment: it changes after every alignment and `.org` (relax_segment). */
+  readonly region: Int32Array;
+  /** The fragment each relaxable branch's target lies in, -1 for other parts. */
+  readonly targetFrag: Int32Array;
+  /** The target's offset into the fixed bytes, plus the addend. */
+  readonly targetOffset: Float64Array;
+}
+
+/**
+ * The fragments, and which branches as relaxes: those to a symbol it resolves here. The others
+ * are rel32 from the start (tc-i386.c md_estimate_size_before_relax).
+ */
+function relaxationFrags(asm: Assembler, section: SectionState): RelaxationFrags {
+  const parts = section.parts;
+  const count = parts.length;
+  const region = new Int32Array(count + 1);
+  const targetFrag = new Int32Array(count).fill(-1);
+  const targetOffset = new Float64Array(count);
+  let r = 0;
+  for (let k = 0; k < count; k++) {
+    const part = parts[k]!;
+    region[k] = r;
+    if (part.kind === "align" || part.kind === "org") r++;
+    if (part.kind !== "branch") continue;
     const loc = locate(asm, part.target);
     if (loc.kind === "section" && loc.section === section && resolvedHere(asm, part)) {
-      short.push(k);
-      targets.push(loc);
+      if (part.isLong) continue;
+      targetFrag[k] = loc.nvar;
+      targetOffset[k] = Number(addExact(addExact(loc.off, loc.extra), part.addend));
     } else {
       part.isLong = true;
       part.size = part.longSize;
     }
-  });
-  for (;;) {
-    layoutParts(section);
-    let changed = false;
-    for (let i = 0; i < short.length; i++) {
-      const k = short[i]!;
-      const part = section.parts[k] as BranchPart;
-      if (part.isLong) continue;
-      const end = part.at + section.partOffsets[k]! + part.shortSize;
-      const disp = addExact(targetAddress(targets[i]!, part.addend), -end);
-      if (disp < -128 || disp > 127) {
+  }
+  region[count] = r;
+  return { region, targetFrag, targetOffset };
+}
+
+/** as's first guess at the addresses (the address pass of relax_segment). */
+function estimateAddresses(section: SectionState): void {
+  const parts = section.parts;
+  const offsets = section.partOffsets;
+  let shift = 0;
+  for (let k = 0; k < parts.length; k++) {
+    offsets[k] = shift;
+    const part = parts[k]!;
+    if (part.kind === "align") part.size = padding(part, part.at + shift);
+    else if (part.kind !== "branch") part.size = 0;
+    shift += part.size;
+  }
+  offsets[parts.length] = shift;
+}
+
+/**
+ * One relaxation pass (the loop body of relax_segment, with relax_frag for the branches);
+ * whether anything grew.
+ */
+function relaxPass(section: SectionState, frags: RelaxationFrags): boolean {
+  const parts = section.parts;
+  const offsets = section.partOffsets;
+  const { region, targetFrag, targetOffset } = frags;
+  let stretch = 0;
+  let stretched = false;
+  for (let k = 0; k < parts.length; k++) {
+    offsets[k] = offsets[k]! + stretch;
+    const part = parts[k]!;
+    const tail = part.at + offsets[k]!;
+    let growth = 0;
+    if (part.kind === "align") growth = padding(part, tail) - padding(part, tail - stretch);
+    else if (part.kind === "org") {
+      // A target behind keeps the size; layout reports it at the end.
+      const target = orgTarget(section, part);
+      if (target >= tail) growth = target - tail - part.size;
+    }
+    else if (part.kind === "nops") growth = part.count - part.size;
+    else if (!part.isLong && targetFrag[k]! >= 0) {
+      const frag = targetFrag[k]!;
+      // relax_frag measures from the end of the opcode, where the rel8 displacement starts.
+      const opcodeEnd = tail + part.shortSize - 1;
+      let target = targetOffset[k]! + offsets[frag]!;
+      // A fragment not visited yet in this pass is assumed to move by the stretch, unless an
+      // alignment or `.org` lies between that may absorb it; then a target that now seems
+      // behind the branch keeps it short.
+      if (stretch !== 0 && frag > k) {
+        if (stretch < 0 || region[frag] === region[k]) target += stretch;
+        else if (target < opcodeEnd) continue;
+      }
+      const aim = target - opcodeEnd;
+      // md_relax_table: the rel8 form reaches 127 + 1 forward and -128 + 1 back from there.
+      if (aim > 128 || aim < -127) {
         part.isLong = true;
-        part.size = part.longSize;
-        changed = true;
+        growth = part.longSize - part.shortSize;
       }
     }
-    if (!changed) return;
+    if (growth !== 0) {
+      part.size += growth;
+      stretch += growth;
+      stretched = true;
+    }
   }
+  offsets[parts.length] = offsets[parts.length]! + stretch;
+  return stretched;
+}
+
+/** Alignment padding at `address`: none when it would exceed the maximum (relax_align and its callers). */
+function padding(part: AlignPart, address: number): number {
+  const pad = (part.alignment - (address % part.alignment)) % part.alignment;
+  return part.max > 0 && pad > part.max ? 0 : pad;
+}
+
+/** Where `.org` moves to, once the fragments up to it are placed. */
+function orgTarget(section: SectionState, part: OrgPart): number {
+  return part.addend + (part.label ? section.address(part.label.off, part.label.nvar) : 0);
 }
 
 /** Whether a branch to a symbol of its own section is resolved in place: not to a weak one, nor `@PLT` to a global one. */
@@ -213,31 +326,6 @@ function resolvedHere(asm: Assembler, part: BranchPart): boolean {
 function targetAddress(loc: Extract<Location, { kind: "section" }>, addend: number | bigint): number | bigint {
   const address = loc.section.address(loc.off, loc.nvar);
   return addExact(loc.extra === 0n ? address : BigInt(address) + loc.extra, addend);
-}
-
-/** Computes alignment padding and the running offsets of the variable parts. */
-function layoutParts(section: SectionState): void {
-  const offsets = new Array<number>(section.parts.length + 1);
-  let running = 0;
-  for (let k = 0; k < section.parts.length; k++) {
-    offsets[k] = running;
-    const part = section.parts[k]!;
-    if (part.kind === "align") {
-      const addr = part.at + running;
-      let pad = (part.alignment - (addr % part.alignment)) % part.alignment;
-      if (part.max > 0 && pad > part.max) pad = 0;
-      part.size = pad;
-    } else if (part.kind === "org") {
-      // The label is before the directive, so its offset is known in this round.
-      const addr = part.at + running;
-      const target = part.addend + (part.label ? part.label.off + offsets[part.label.nvar]! : 0);
-      part.backwards = target < addr;
-      part.size = part.backwards ? 0 : target - addr;
-    }
-    running += part.size;
-  }
-  offsets[section.parts.length] = running;
-  section.partOffsets = offsets;
 }
 
 /** Copies the fixed bytes and fills in padding and branches. */
@@ -261,6 +349,10 @@ function materialize(asm: Assembler, section: SectionState, out: Uint8Array, rel
     }
     if (part.kind === "org") {
       out.fill(part.fill, addr, addr + part.size);
+      continue;
+    }
+    if (part.kind === "nops") {
+      writeNopFill(out, addr, part.size, part.maxNop);
       continue;
     }
     const loc = locate(asm, part.target);

@@ -65,7 +65,20 @@ export interface OrgPart {
   backwards: boolean;
 }
 
-export type VariablePart = BranchPart | AlignPart | OrgPart;
+/**
+ * `.nops size[, max]`: NOP padding of a known size, which as nevertheless keeps in a fragment of
+ * its own and counts as empty until the first relaxation pass (read.c s_nops, rs_space_nop).
+ */
+export interface NopsPart {
+  readonly kind: "nops";
+  readonly at: number;
+  readonly count: number;
+  /** The longest NOP to use. */
+  readonly maxNop: number;
+  size: number;
+}
+
+export type VariablePart = BranchPart | AlignPart | OrgPart | NopsPart;
 
 const enum FixupField {
   Off,
@@ -241,6 +254,9 @@ export class SectionState {
 
   /** Appends subsection `chunk` (its bytes, parts and fixups) to this section; where its first byte went. */
   join(chunk: SectionState): { off: number; nvar: number } {
+    // as ends each subsection with an alignment to 1 (subsegs.c subsegs_finish_section), which
+    // starts a new relaxation region (layout.ts).
+    this.parts.push({ kind: "align", at: this.len, alignment: 1, max: 0, fill: this.flags.exec ? "nop" : 0, size: 0 });
     const base = { off: this.len, nvar: this.parts.length };
     this.append(chunk.buf.subarray(0, chunk.len));
     for (const part of chunk.parts) {
