@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,6 +24,15 @@ function tool(cmd, args) {
   }
 }
 
+/**
+ * Runs one suite in a fresh Node process: a suite measured after others would pay for their
+ * heap (the checker's growth with file size is mostly the collector's work).
+ */
+function runSuite(path) {
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(path).href)}); process.stdout.write(JSON.stringify(await m.run()));`;
+  return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 }));
+}
+
 function fmt(v) {
   if (typeof v !== "number") return String(v);
   if (Math.abs(v) >= 1000) return v.toLocaleString("en-US", { maximumFractionDigits: 0 });
@@ -34,9 +43,8 @@ const only = process.argv.slice(2);
 const sections = [];
 for (const [title, file] of SUITES) {
   if (only.length && !only.some((o) => file.startsWith(o))) continue;
-  const mod = await import(join(here, file));
   process.stderr.write(`bench: ${title}...\n`);
-  const rows = await mod.run();
+  const rows = runSuite(join(here, file));
   sections.push({ title, rows });
   for (const r of rows) process.stderr.write(`  ${r.name}: ${fmt(r.value)} ${r.unit}${r.ratio !== undefined ? ` (ratio ${fmt(r.ratio)} vs ${r.peer})` : ""}\n`);
 }
