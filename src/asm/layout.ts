@@ -581,8 +581,11 @@ class FixupResolver {
       if (typeof type !== "string") return this.fail("PV1020", type.error);
       return this.pushRelocation(type, symbol, addend);
     }
+    // tc-i386.c gives a branch to a global, weak or undefined symbol PLT32 only when its target
+    // has no offset (`call f`, not `call f+4`): the field ends the instruction, so the addend is -4.
+    const plt32 = fixups.branch(k) && external && Number(addend) === -size;
     let type: RelocationType;
-    if (kind === "pcrel") type = size === 8 ? "R_X86_64_PC64" : size === 4 ? (fixups.branch(k) && external ? "R_X86_64_PLT32" : "R_X86_64_PC32") : size === 2 ? "R_X86_64_PC16" : "R_X86_64_PC8";
+    if (kind === "pcrel") type = size === 8 ? "R_X86_64_PC64" : size === 4 ? (plt32 ? "R_X86_64_PLT32" : "R_X86_64_PC32") : size === 2 ? "R_X86_64_PC16" : "R_X86_64_PC8";
     else type = size === 8 ? "R_X86_64_64" : size === 4 ? (kind === "signed" ? "R_X86_64_32S" : "R_X86_64_32") : size === 2 ? "R_X86_64_16" : "R_X86_64_8";
     // A reference to the GOT symbol itself is relative to the GOT (tc_gen_reloc).
     if (external && symbol === GOT_SYMBOL && type !== "R_X86_64_PLT32" && size >= 4) type = size === 8 ? "R_X86_64_GOTPC64" : "R_X86_64_GOTPC32";
@@ -663,12 +666,12 @@ function commonSymbol(asm: Assembler, id: SymbolId, common: CommonSymbol): Image
 /** Symbol `id` as the Image lists it, or nothing when as leaves it out. */
 function imageSymbol(asm: Assembler, id: SymbolId, usedSymbols: Set<SymbolId>): ImageSymbol | undefined {
   const symbols = asm.symbols;
-  const external = symbols.external(id);
   const name = symbols.name(id);
   const loc = locate(asm, id);
   const defined = loc.kind !== "undefined";
-  // as creates the GOT symbol for a GOT-relative operator and writes it, used or not.
-  if (!defined && !usedSymbols.has(id) && !external && name !== GOT_SYMBOL) return undefined;
+  // as writes every symbol the source names (`.type f, @function` alone makes an undefined f,
+  // and an operator makes the GOT symbol), except an undefined weak one nothing uses.
+  if (!defined && !usedSymbols.has(id) && symbols.binding(id) === "weak") return undefined;
   let size = 0n;
   const declaredSize = symbols.size(id);
   if (declaredSize) {
@@ -683,7 +686,8 @@ function imageSymbol(asm: Assembler, id: SymbolId, usedSymbols: Set<SymbolId>): 
       asm.diagnostics.push(error("PV1018", `the size of '${name}' must be a constant`, asm.file, declaredSize.span));
     else size = BigInt.asUintN(64, p - m + v.addend);
   }
-  const binding = symbols.binding(id) ?? (defined ? "local" : "global");
+  // An undefined symbol is global in ELF, whatever `.local` said.
+  const binding = defined ? (symbols.binding(id) ?? "local") : symbols.binding(id) === "weak" ? "weak" : "global";
   const sym: { -readonly [K in keyof ImageSymbol]: ImageSymbol[K] } = {
     name,
     section: loc.kind === "section" ? loc.section.name : loc.kind === "abs" ? "*ABS*" : undefined,
