@@ -207,11 +207,10 @@ export class Assembler {
     return s;
   }
 
+  /** A section directive: what `.previous` returns to is the section before it, even the same one (obj-elf.c obj_elf_section_change_hook). */
   switchTo(section: SectionState): void {
-    if (section !== this.current) {
-      this.previous = this.current;
-      this.current = section;
-    }
+    this.previous = this.current;
+    this.current = section;
   }
 
   private localName(label: string, n: number): string {
@@ -349,9 +348,10 @@ export class Assembler {
   assign(name: string, span: Span, start: number, end: number, mustBeNew = false): void {
     // A symbol with a value changes what statements that mention it assemble to.
     this.prepared.forgetAll();
+    // as makes the symbol before it reads the expression, which matters to the symbol order.
+    const id = this.symbol(name);
     const v = this.value(this.text, start, end);
     if (isProblem(v)) return this.report(v);
-    const id = this.symbol(name);
     const symbols = this.symbols;
     if (symbols.section(id) || (mustBeNew && (symbols.value(id) !== undefined || symbols.alias(id)))) return this.redefinition(name, id, span);
     symbols.setDefinedAt(id, span.start, span.end);

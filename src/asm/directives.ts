@@ -489,8 +489,9 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
 function binding(b: SymbolBinding): Handler {
   return (asm, d) => {
     for (const id of names(asm, d)) {
-      // `.local` leaves a weak symbol weak (symbols.c S_CLEAR_EXTERNAL: "Let .weak override").
-      if (b === "local" && asm.symbols.binding(id) === "weak") continue;
+      // `.local` and `.globl` leave a weak symbol weak (symbols.c S_CLEAR_EXTERNAL and
+      // S_SET_EXTERNAL: "Let .weak override").
+      if (b !== "weak" && asm.symbols.binding(id) === "weak") continue;
       asm.symbols.setBinding(id, b);
     }
   };

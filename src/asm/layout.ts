@@ -672,6 +672,9 @@ function imageSymbol(asm: Assembler, id: SymbolId, usedSymbols: Set<SymbolId>): 
   // as writes every symbol the source names (`.type f, @function` alone makes an undefined f,
   // and an operator makes the GOT symbol), except an undefined weak one nothing uses.
   if (!defined && !usedSymbols.has(id) && symbols.binding(id) === "weak") return undefined;
+  // A symbol set to an undefined or common one is left out; relocations name that one (write.c,
+  // symbol_equated_reloc_p).
+  if (!defined && symbols.alias(id)) return undefined;
   let size = 0n;
   const declaredSize = symbols.size(id);
   if (declaredSize) {
