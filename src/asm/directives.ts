@@ -9,7 +9,7 @@ import { NO_OPERATOR, PLT_OPERATOR } from "../x86/reloc-operators.js";
 import { splitOperands } from "../x86/syntax.js";
 import type { SymbolBinding, SymbolType, SymbolVisibility } from "../image/image.js";
 import type { Assembler } from "./assembler.js";
-import { parseSectionFlags, sectionAttributesByName, sectionKindOf, type SectionAttributes } from "./sections.js";
+import { changedAttributes, newSectionAttributes, parseSectionFlags, sectionAttributesByName, sectionKindOf, type SectionAttributes } from "./sections.js";
 import { FIXUP_DATA, type AlignPart, type OrgPart, type SectionState, type SymbolId } from "./state.js";
 
 export interface DirectiveUse {
@@ -399,6 +399,9 @@ function sectionDirective(push: boolean): Handler {
     const n = numbered ? subsectionNumber(asm, list[1]!) : 0;
     const attributes = numbered ? sectionAttributesByName(name) : sectionAttributes(asm, d, name, list);
     if (n === undefined || attributes === undefined) return;
+    const existing = asm.sections.get(name);
+    const changed = existing && !numbered && list.length > 1 ? changedAttributes(name, existing, attributes, list.length > 2) : undefined;
+    if (changed) return asm.report(problem("PV1013", changed, list[1]![0], list[list.length - 1]![1]));
     const section = asm.subsection(asm.section(name, attributes), n);
     if (push) asm.sectionStack.push({ current: asm.current, previous: asm.previous });
     asm.switchTo(section);
@@ -424,7 +427,7 @@ function sectionAttributes(asm: Assembler, d: DirectiveUse, name: string, list: 
   }
   const entsize = list.length > 3 ? count(asm, list[3]!, "entry size") : 0;
   if (entsize === undefined) return undefined;
-  return { kind, flags, entsize };
+  return newSectionAttributes(name, { kind, flags, entsize });
 }
 
 /** A subsection number (pvopc takes 0 and up; as also takes negative ones, which go first). */

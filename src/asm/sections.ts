@@ -25,6 +25,37 @@ export function sectionAttributesByName(name: string): SectionAttributes {
   return { kind: "progbits", flags: { alloc: false, write: false, exec: false } };
 }
 
+const FLAG_NAMES = ["alloc", "write", "exec", "merge", "strings", "tls"] as const;
+
+/**
+ * What `.section NAME, "FLAGS"...` makes of a new section (obj-elf.c obj_elf_change_section): a
+ * name bfd knows keeps its own flags as well, unless the line asks for a flag the name does not
+ * have, when as warns and takes the line's flags as they are.
+ */
+export function newSectionAttributes(name: string, given: SectionAttributes): SectionAttributes {
+  if (!isKnown(name)) return given;
+  const known = sectionAttributesByName(name).flags;
+  if (FLAG_NAMES.some((f) => given.flags[f] && !known[f])) return given;
+  const flags: { -readonly [F in (typeof FLAG_NAMES)[number]]?: boolean } = {};
+  for (const f of FLAG_NAMES) if (given.flags[f] || known[f]) flags[f] = true;
+  return { ...given, flags: { alloc: false, write: false, exec: false, ...flags } };
+}
+
+/**
+ * Why `.section NAME, "FLAGS"[, @TYPE[, ENTSIZE]]` cannot switch to the existing section: as
+ * refuses another type, other flags or another entry size of a merged section for a name it does
+ * not know (for one it knows it warns and keeps the first).
+ */
+export function changedAttributes(name: string, existing: SectionAttributes, given: SectionAttributes, typeGiven: boolean): string | undefined {
+  if (isKnown(name)) return undefined;
+  if (typeGiven && given.kind !== existing.kind) return `changed section type for ${name}`;
+  // An empty flags string ("") asks for nothing.
+  if (!FLAG_NAMES.some((f) => given.flags[f])) return undefined;
+  if (FLAG_NAMES.some((f) => Boolean(given.flags[f]) !== Boolean(existing.flags[f]))) return `changed section attributes for ${name}`;
+  if (given.flags.merge && (given.entsize ?? 0) !== (existing.entsize ?? 0)) return `changed section entity size for ${name}`;
+  return undefined;
+}
+
 /** Parses the flags string of `.section name,"flags"`; returns the offending letter on error. */
 export function parseSectionFlags(flags: string): SectionFlags | { bad: string } {
   let alloc = false;

@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest";
 import { assemble } from "../../src/asm/assembler.js";
 import { SourceFile } from "../../src/diag/diagnostic.js";
 import { renderText } from "../../src/diag/render.js";
+import { gnuAssemble } from "../support/toolchain.js";
 import { compareWithGnu } from "./compare.js";
 
 const ERRORS: [string, string, string][] = [
@@ -145,5 +146,19 @@ describe("assembler errors", () => {
 
   test("pvopc rejects exactly the lines GNU as rejects", () => {
     expect(compareWithGnu(source, result)).toEqual([]);
+  });
+
+  test("a section named again with another type, other flags or another entry size is refused, as as refuses it", () => {
+    const cases: [string, string][] = [
+      ['.section .a,"ax"\n.section .a,"aw"', "changed section attributes for .a"],
+      ['.section .a,"a",@progbits\n.section .a,"a",@nobits', "changed section type for .a"],
+      ['.section .a\n.section .a,"a"', "changed section attributes for .a"],
+      ['.section .a,"aM",@progbits,4\n.section .a,"aM",@progbits,8', "changed section entity size for .a"],
+    ];
+    for (const [text, message] of cases) {
+      const r = assemble(new SourceFile("t.s", `${text}\n`));
+      expect({ text, got: r.diagnostics.map((d) => [d.code, d.message, d.file.position(d.span.start).line]) }).toEqual({ text, got: [["PV1013", message, 2]] });
+      expect(() => gnuAssemble(`${text}\n`), text).toThrow(new RegExp(message));
+    }
   });
 });
