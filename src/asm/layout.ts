@@ -492,6 +492,10 @@ class FixupResolver {
       addend += subtractsFieldSize(type) ? BigInt(dot - fixups.size(k)) - addressOf(minus) : BigInt(at) - addressOf(minus);
     }
     const plus = fixups.plus(k);
+    // as refuses an operator on a symbol with a constant value where the value is known, and
+    // on one set later drops the relocation: pvopc refuses both, and symbols set to others.
+    if (asm.symbols.value(plus) !== undefined || asm.symbols.alias(plus))
+      return this.fail("PV1020", `a relocation operator needs a label or an undefined symbol, but '${asm.displayName(asm.symbols.name(plus))}' is set by .set or =`);
     if (operatorMakesThreadLocal(operator)) {
       if (asm.symbols.type(plus) === "func") return this.fail("PV1020", `accessing function '${asm.displayName(asm.symbols.name(plus))}' as thread-local object`);
       asm.symbols.setType(plus, "tls");

@@ -148,6 +148,13 @@ describe("assembler errors", () => {
     expect(compareWithGnu(source, result)).toEqual([]);
   });
 
+  test("a relocation operator on a symbol set by .set or = is refused (as refuses it only when the value is known before)", () => {
+    for (const text of ["x = 3\nmovq $x@TPOFF, %rax", "movq $x@TPOFF, %rax\nx = 3", ".set x, .\n.long x@GOTPCREL - .", ".set x, foo\nmovq x@GOTPCREL(%rip), %rax"]) {
+      const r = assemble(new SourceFile("t.s", `${text}\n`));
+      expect({ text, got: r.diagnostics.map((d) => [d.code, r.image.sections.length > 0 && d.message.includes("'x' is set by .set or =")]) }).toEqual({ text, got: [["PV1020", true]] });
+    }
+  });
+
   test("a section named again with another type, other flags or another entry size is refused, as as refuses it", () => {
     const cases: [string, string][] = [
       ['.section .a,"ax"\n.section .a,"aw"', "changed section attributes for .a"],
