@@ -5,7 +5,7 @@
  * and no mix may make the assembler or the ELF writer throw. Found: as's PLT32 rule for branches
  * with an offset, undefined symbols that are only named, `.local`/`.globl` after `.weak`, `.set`
  * to an undefined symbol, the symbol order of `.set`, `.previous` after a switch to the same
- * section.
+ * section, flags of known and of existing sections, relocation operators on `.set` symbols.
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -31,6 +31,12 @@ const STATEMENTS = [
   ".type c, @object", ".size c, 8", ".quad c", ".long lc", "pushq %rbp", "loop lab", "jrcxz lab2",
   ".section .data.rel.ro,\"aw\"", ".quad foo@GOTOFF", ".long foo@PLT", ".cfi_startproc simple", ".cfi_signal_frame",
   ".cfi_adjust_cfa_offset -8", ".cfi_def_cfa %rsp, 8", ".cfi_undefined %rip", ".cfi_rel_offset %rbx, 0",
+  ".section .foo,\"a\",@nobits", ".pushsection .text.x,\"ax\",@progbits", ".balign 16,,4", ".p2align 5", ".nops 3, 1",
+  ".skip 5, 0x90", ".align 8", ".space 2", ".8byte lab", ".2byte 3", ".int lab2-lab", "movabsq $lab, %rax", "jmp 2f", "2:",
+  "jmp 2b", ".quad 2f", ".set x, .", "x = 3", ".equiv q, 1", ".ascii \"a\\n\\001\"", ".asciz \"zz\"",
+  ".section .note.test,\"a\",@note", ".long 1f - .", "nopw 0(%rax,%rax,1)", "lock incl (%rax)", "rep stosb", "movw $1, %ax",
+  ".word lab", ".hidden lab2", ".internal x", ".type lab2, @object", ".size lab2, 4", ".p2align 4,,15", "call 1f",
+  ".comm big, 4096, 64", ".lcomm small, 1", ".zero 3", ".section .init_array,\"aw\"", ".section .a,\"ax\"", ".section .a,\"aw\"",
 ];
 
 describe("random mixes of directives and instructions", () => {
