@@ -4,12 +4,17 @@ export const INITIAL_ROWS = 16;
 type Scratch = Int32Array | Float64Array | Uint8Array;
 type ScratchType<T extends Scratch> = new (length: number) => T;
 
-/** Longest array the pool keeps, and how many of one type and length. */
+/**
+ * Longest array the pool keeps, how many of one type and length, and the most bytes it holds
+ * in all (a long-running language server assembles bodies of every size).
+ */
 const MAX_POOLED_LENGTH = 1 << 12;
 const POOL_DEPTH = 8;
+const MAX_POOLED_BYTES = 1 << 22;
 
 /** Arrays given back by finished assemblies, by type and length. */
 const pool = new Map<ScratchType<Scratch>, Map<number, Scratch[]>>();
+let pooledBytes = 0;
 
 /**
  * Where one assembly's stores get their typed arrays. A typed array's contents live outside
@@ -61,6 +66,7 @@ export class ArrayArena {
   /** A zeroed array, as `new type(length)` makes. */
   private take<T extends Scratch>(type: ScratchType<T>, length: number): T {
     const reused = pool.get(type)?.get(length)?.pop() as T | undefined;
+    if (reused) pooledBytes -= reused.byteLength;
     const array = reused ? (reused.fill(0), reused) : new type(length);
     this.held.push(array);
     return array;
@@ -68,13 +74,15 @@ export class ArrayArena {
 }
 
 function giveBack(array: Scratch): void {
-  if (array.length > MAX_POOLED_LENGTH) return;
+  if (array.length > MAX_POOLED_LENGTH || pooledBytes + array.byteLength > MAX_POOLED_BYTES) return;
   const type = array.constructor as ScratchType<Scratch>;
   let byLength = pool.get(type);
   if (!byLength) pool.set(type, (byLength = new Map()));
-  const free = byLength.get(array.length);
-  if (!free) byLength.set(array.length, [array]);
-  else if (free.length < POOL_DEPTH) free.push(array);
+  let free = byLength.get(array.length);
+  if (!free) byLength.set(array.length, (free = []));
+  if (free.length >= POOL_DEPTH) return;
+  free.push(array);
+  pooledBytes += array.byteLength;
 }
 
 /** Slots for a hash table that holds `expected` entries at most half full (a power of two). */
