@@ -352,8 +352,15 @@ function parseRegister(text: string, start: number, end: number): Register | Syn
   // Spellings besides the canonical ones (%dr0 for %db0) are the register table's to know.
   const nameEnd = REGISTER_NAMES.end;
   const name = text.slice(start + 1, nameEnd);
-  return registerByName(name) ?? problem("PV1009", `bad register name '%${name}'`, start, nameEnd);
+  const known = registerByName(name);
+  if (known) return known;
+  if (VECTOR_REGISTER.test(name))
+    return problem("PV1009", `register '%${name}' belongs to SSE, AVX, MMX or x87, which pvopc's instruction table does not cover (compile C with -mgeneral-regs-only, as the kernel is)`, start, nameEnd);
+  return problem("PV1009", `bad register name '%${name}'`, start, nameEnd);
 }
+
+/** Registers of the instruction sets the table leaves out. */
+const VECTOR_REGISTER = /^(?:[xyz]mm(?:[12]?\d|3[01])|mm[0-7]|st(?:\([0-7]\))?|k[0-7])$/;
 
 /**
  * Parses an operand of a regular shape (`%reg`, `$value`, `value`, `value(%base,%index,scale)`

@@ -148,6 +148,15 @@ describe("assembler errors", () => {
     expect(compareWithGnu(source, result)).toEqual([]);
   });
 
+  test("a register of an instruction set the table leaves out is named as such", () => {
+    const r = assemble(new SourceFile("t.s", "movss %xmm0, %xmm1\nkmovw %k1, %eax\nmovl %xmm99, %eax\n"));
+    expect(r.diagnostics.map((d) => [d.code, d.message.startsWith(`register '%${d.message.split("%")[1]?.split("'")[0]}' belongs to SSE`)])).toEqual([
+      ["PV1009", true],
+      ["PV1009", true],
+      ["PV1009", false],
+    ]);
+  });
+
   test("a relocation operator on a symbol set by .set or = is refused (as refuses it only when the value is known before)", () => {
     for (const text of ["x = 3\nmovq $x@TPOFF, %rax", "movq $x@TPOFF, %rax\nx = 3", ".set x, .\n.long x@GOTPCREL - .", ".set x, foo\nmovq x@GOTPCREL(%rip), %rax"]) {
       const r = assemble(new SourceFile("t.s", `${text}\n`));

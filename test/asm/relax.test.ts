@@ -37,6 +37,8 @@ const item: fc.Arbitrary<Item> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
+      // Small addends only: with large negative ones over `.nops` (`jne 1f-117`) as 2.40 may take
+      // rel32 where pvopc keeps rel8, the known difference in docs/assembler.md.
       .tuple(fc.constantFrom("jmp", "je", "jne", "ja", "jl", "jbe"), fc.nat(LABELS - 1), fc.constantFrom("", "", "", "+1", "+2", "-1", "-2", "-5"))
       .map(([mnemonic, label, addend]) => ({ kind: "jump" as const, mnemonic, label, addend })),
   },
