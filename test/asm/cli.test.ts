@@ -18,6 +18,13 @@ function pvopc(args: string[], input?: string) {
 const SOURCE = "nop\nfoo: movq %rax, (%rbx) # comment\n  jmp foo; ret\n.data\n.long 7\n";
 
 describe("pvopc asm", () => {
+  test("a reader that closes the pipe early ends the listing quietly", () => {
+    const source = "nop\n".repeat(200_000);
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" asm - --listing | head -1`], { input: source, encoding: "utf8" });
+    expect(r.stdout).toBe("1\t0\t90\tnop\n");
+    expect(r.stderr).toBe("");
+  });
+
   test("--listing prints LINE, OFFSET, HEX and SOURCE for each line with bytes", () => {
     const r = pvopc(["asm", "-", "--listing"], SOURCE);
     expect(r.status).toBe(0);
