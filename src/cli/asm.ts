@@ -7,9 +7,8 @@ import type { Command } from "commander";
 import type { ListingLine } from "../asm/assembler.js";
 import { hasErrors } from "../diag/diagnostic.js";
 import { findSection } from "../image/image.js";
-import { writeFileAtomic } from "../util/fs.js";
 import type { RegisterCommand } from "./commands.js";
-import { EXIT_INPUT, EXIT_OK, parseDiagnosticsFormat, readSource, reportDiagnostics, usageError } from "./common.js";
+import { EXIT_INPUT, EXIT_OK, parseDiagnosticsFormat, readSource, reportDiagnostics, usageError, writeOutput } from "./common.js";
 
 interface AsmCommandOptions {
   readonly listing?: boolean;
@@ -47,7 +46,7 @@ export const registerAsm: RegisterCommand = (program: Command, setExit) => {
       const text = findSection(result.image, ".text")!.data;
       if (options.output !== undefined) {
         const { writeElf } = await import("../image/elf-write.js");
-        writeFileAtomic(options.output, options.format === "bin" ? text : writeElf(result.image));
+        writeOutput(options.output, options.format === "bin" ? text : writeElf(result.image));
       }
       if (options.listing) process.stdout.write(formatListing(result.listing));
       if (options.hex) process.stdout.write(hex(text) + "\n");

@@ -4,9 +4,8 @@
  * when the whole build succeeded, so a failed build leaves DIR as it was.
  */
 import { basename, extname, join } from "node:path";
-import { writeFileAtomic } from "../util/fs.js";
 import type { RegisterCommand } from "./commands.js";
-import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, parseDiagnosticsFormat, readSource, reportDiagnostics, usageError } from "./common.js";
+import { EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, parseDiagnosticsFormat, readSource, reportDiagnostics, usageError, writeOutput } from "./common.js";
 
 const EMITS = ["s", "h", "json", "o"] as const;
 type Emit = (typeof EMITS)[number];
@@ -56,7 +55,7 @@ export const registerBuild: RegisterCommand = (program, setExit) => {
         ["json", "patch-table.json", JSON.stringify(artifacts.patchTable, null, 2) + "\n"],
         ["o", `${stem}.o`, artifacts.object],
       ];
-      for (const [kind, name, data] of outputs) if (emit.has(kind)) writeFileAtomic(join(options.output, name), data);
+      for (const [kind, name, data] of outputs) if (emit.has(kind)) writeOutput(join(options.output, name), data);
       if (!options.quiet && format === "text") process.stdout.write(formatReport(result.report));
       setExit(EXIT_OK);
     });

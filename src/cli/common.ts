@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { SourceFile, hasErrors, sortDiagnostics, type Diagnostic } from "../diag/diagnostic.js";
 import { renderDiagnostics, type DiagnosticsFormat } from "../diag/render.js";
+import { writeFileAtomic } from "../util/fs.js";
 import { VERSION } from "../version.js";
 
 export const EXIT_OK = 0;
@@ -41,6 +42,15 @@ export function readSource(path: string): SourceFile {
     return new SourceFile(path, readFileSync(path, "utf8"));
   } catch (e) {
     throw usageError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** Writes an output file atomically; a path that cannot be written is a usage error. */
+export function writeOutput(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileAtomic(path, data);
+  } catch (e) {
+    throw usageError(`cannot write '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
 }
 

@@ -2,7 +2,7 @@
  * `pvopc asm` through the real binary (bin/pvopc runs the built dist/).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { withTempDir } from "../support/toolchain.js";
@@ -18,6 +18,24 @@ function pvopc(args: string[], input?: string) {
 const SOURCE = "nop\nfoo: movq %rax, (%rbx) # comment\n  jmp foo; ret\n.data\n.long 7\n";
 
 describe("pvopc asm", () => {
+  test("an output that cannot be written is a usage error, and a device is written in place, not replaced", () => {
+    const proc = spawnSync(process.execPath, [BIN, "asm", "-", "-o", "/proc/pvopc-test/out.o"], { input: "nop\n", encoding: "utf8", timeout: 30_000 });
+    // Node's recursive mkdir used to loop forever under /proc.
+    expect([proc.status, proc.stderr]).toEqual([2, "pvopc: usage error: cannot write '/proc/pvopc-test/out.o': ENOENT\n"]);
+    withTempDir((dir) => {
+      const file = join(dir, "plain");
+      writeFileSync(file, "");
+      expect(pvopc(["asm", "-", "-o", join(file, "out.o")], "nop\n").stderr).toContain("ENOTDIR");
+    });
+    withTempDir((dir) => {
+      const fifo = join(dir, "fifo");
+      const r = spawnSync("sh", ["-c", `mkfifo fifo && { cat fifo > got & "${process.execPath}" "${BIN}" asm - --format bin -o fifo; wait; }`], { cwd: dir, input: "nop\n", timeout: 30_000 });
+      expect(r.status).toBe(0);
+      expect(statSync(fifo).isFIFO()).toBe(true);
+      expect([...readFileSync(join(dir, "got"))]).toEqual([0x90]);
+    });
+  });
+
   test("a reader that closes the pipe early ends the listing quietly", () => {
     const source = "nop\n".repeat(200_000);
     const r = spawnSync("sh", ["-c", `"${process.execPath}" "${BIN}" asm - --listing | head -1`], { input: source, encoding: "utf8" });
