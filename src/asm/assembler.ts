@@ -113,7 +113,7 @@ export class Assembler {
   /** The `.cfi_*` frames, written to .eh_frame and .debug_frame after layout. */
   readonly frames = new CallFrames();
   /** The temporary labels as turns into full symbols while reading the source (see MadeSymbol). */
-  private readonly earlyLabelSet = new Set<SymbolId>();
+  readonly earlyLabels = new Set<SymbolId>();
   private readonly localCounts = new Map<string, number>();
   private dotCount = 0;
   readonly ctx: ExprContext;
@@ -421,8 +421,8 @@ export class Assembler {
   }
 
   private noteEarlyLabel(id: SymbolId, known: number): void {
-    if (id < 0 || id >= known || !this.symbols.temporary(id) || this.earlyLabelSet.has(id)) return;
-    this.earlyLabelSet.add(id);
+    if (id < 0 || id >= known || !this.symbols.temporary(id) || this.earlyLabels.has(id)) return;
+    this.earlyLabels.add(id);
     this.madeSymbols.push({ type: "label", id, before: this.symbols.count });
   }
 
@@ -472,7 +472,7 @@ export class Assembler {
       let addend = addExact(op.wide ?? op.value, fixups.adjust[f]!);
       // as counts an immediate _GLOBAL_OFFSET_TABLE_ from the instruction's start (output_imm).
       if (op.kind === SlotKind.Immediate && op.operator === NO_OPERATOR && op.minus < 0 && this.symbols.name(op.symbol) === GOT_SYMBOL) addend = addExact(addend, offset);
-      const relaxation = op.operator === GOTPCREL_OPERATOR ? gotRelaxation(encoded.buf, encoded.len) : 0;
+      const relaxation = op.operator === GOTPCREL_OPERATOR ? gotRelaxation(parsed.form, op, parsed.prefixes.data16 !== undefined, encoded.rex) : 0;
       const relocation = op.operator | relaxation | (op.kind === SlotKind.Memory ? FIXUP_DISPLACEMENT : 0) | (offset << FIXUP_FIELD_OFFSET_SHIFT);
       prepared.addFixup(k, offset, fixups.size[f]!, fixups.kind[f]!, fixups.branch[f]!, op.symbol, op.minus, addend, op.start - start, op.end - start, relocation);
     }
@@ -576,28 +576,22 @@ function tlsCallOperand(parsed: ParsedInstruction): ParsedOperand | SyntaxProble
 
 const RBP_LOW_BITS = 5;
 
-/** Legacy prefixes, which come before a REX prefix and the opcode. */
-const LEGACY_PREFIXES = new Set([0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x67]);
-const DATA16 = 0x66;
+/** Loads by add, or, adc, sbb, and, sub, xor and cmp from memory: opcodes 03 + 8n. */
+const ALU_LOAD = 0x03;
+const ALU_LOAD_MASK = ~0x38;
 
 /**
- * The FIXUP_ flags of an @GOTPCREL field in the encoded instruction, as tc-i386.c's
+ * The FIXUP_ flags of an @GOTPCREL field of an instruction of `form`, as tc-i386.c's
  * output_disp sets them (-mrelax-relocations=yes): a rip-relative `call`/`jmp *` (ff /2, /4),
- * or a load by mov (8b), test (85) or add/or/adc/sbb/and/sub/xor/cmp (03 + 8n), without a
- * 0x66 prefix, may be relaxed by the linker; a REX prefix matters to all but call and jmp.
+ * or a load by mov (8b), test (85) or add/or/adc/sbb/and/sub/xor/cmp (03 + 8n), not 16-bit,
+ * may be relaxed by the linker; a REX prefix matters to all but call and jmp.
  */
-function gotRelaxation(bytes: Uint8Array, length: number): number {
-  let i = 0;
-  while (i < length && LEGACY_PREFIXES.has(bytes[i]!)) i++;
-  if (bytes[i] === DATA16) return 0;
-  const rex = i < length && (bytes[i]! & 0xf0) === 0x40;
-  if (rex) i++;
-  const opcode = bytes[i]!;
-  const modrm = bytes[i + 1]!;
-  if (i + 1 >= length || (modrm & 0xc7) !== 0x05) return 0;
-  const reg = (modrm >> 3) & 7;
-  if (opcode === 0xff && (reg === 2 || reg === 4)) return FIXUP_RELAXABLE_GOT;
-  if (opcode === 0x8b || opcode === 0x85 || (opcode & ~0x38) === 0x03) return FIXUP_RELAXABLE_GOT | (rex ? FIXUP_REX : 0);
+function gotRelaxation(form: Form, operand: ParsedOperand, data16: boolean, rex: number): number {
+  if (operand.base?.cls !== "rip" || data16 || form.opsizePrefix || form.opcode.length !== 1) return 0;
+  const opcode = form.opcode[0]!;
+  const digit = form.modrm.kind === "digit" ? form.modrm.digit : -1;
+  if (opcode === 0xff && (digit === 2 || digit === 4)) return FIXUP_RELAXABLE_GOT;
+  if (form.modrm.kind === "r" && (opcode === 0x8b || opcode === 0x85 || (opcode & ALU_LOAD_MASK) === ALU_LOAD)) return FIXUP_RELAXABLE_GOT | (rex !== 0 ? FIXUP_REX : 0);
   return 0;
 }
 

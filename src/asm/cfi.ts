@@ -24,6 +24,7 @@
 import { error, type Span } from "../diag/diagnostic.js";
 import { isProblem, problem, type Value } from "../x86/expr.js";
 import { NO_OPERATOR } from "../x86/reloc-operators.js";
+import { DWARF_REGISTER_NUMBERS } from "../x86/registers.js";
 import type { Assembler } from "./assembler.js";
 import { args, constant, fitsData, type DirectiveUse } from "./directives.js";
 import { FIXUP_DATA, type SectionState, type SymbolId } from "./state.js";
@@ -82,33 +83,6 @@ const RETURN_COLUMN = 16;
 const STACK_POINTER = 7;
 /** .eh_frame's last FDE and everything in .debug_frame are aligned to the address size. */
 const FRAME_SECTION_ALIGNMENT = 8;
-
-/** DWARF register numbers of the x86-64 psABI, by the names as accepts in CFI directives. */
-const REGISTER_NUMBERS: ReadonlyMap<string, number> = new Map([
-  ...["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp"].map((name, i) => [name, i] as const),
-  ...range(8, 16).map((i) => [`r${i}`, i] as const),
-  ["rip", 16],
-  ...range(0, 16).map((i) => [`xmm${i}`, 17 + i] as const),
-  ["st", 33],
-  ...range(0, 8).map((i) => [`st${i}`, 33 + i] as const),
-  ...range(0, 8).map((i) => [`mm${i}`, 41 + i] as const),
-  ["rflags", 49],
-  ["eflags", 49],
-  ...["es", "cs", "ss", "ds", "fs", "gs"].map((name, i) => [name, 50 + i] as const),
-  ["fs.base", 58],
-  ["gs.base", 59],
-  ["tr", 62],
-  ["ldtr", 63],
-  ["mxcsr", 64],
-  ["fcw", 65],
-  ["fsw", 66],
-  ...range(16, 32).map((i) => [`xmm${i}`, 67 + i - 16] as const),
-  ...range(0, 8).map((i) => [`k${i}`, 118 + i] as const),
-]);
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
-}
 
 /** A place in a frame's section, as the statement pass records positions. */
 interface Place {
@@ -235,7 +209,7 @@ function register(asm: Assembler, [s, e]: [number, number]): number | undefined 
   const text = asm.text.slice(s, e).toLowerCase();
   const name = text.startsWith("%") ? text.slice(1) : text;
   const stack = /^st\s*\(\s*([0-7])\s*\)$/.exec(name);
-  const known = stack ? 33 + Number(stack[1]) : REGISTER_NUMBERS.get(name);
+  const known = stack ? 33 + Number(stack[1]) : DWARF_REGISTER_NUMBERS.get(name);
   if (known !== undefined) return known;
   if (text.startsWith("%")) {
     report(asm, "PV1009", `'${asm.text.slice(s, e)}' has no DWARF register number`, { start: s, end: e });

@@ -629,8 +629,6 @@ function symbolTable(asm: Assembler, referencedSections: Set<SectionState>, used
     if (symbol) out.push(symbol);
   };
   const made = asm.madeSymbols;
-  const early = new Set<SymbolId>();
-  for (const m of made) if (m.type === "label") early.add(m.id);
   let next = 0;
   /** What as made before symbol `id`. */
   const madeBefore = (id: SymbolId) => {
@@ -650,7 +648,7 @@ function symbolTable(asm: Assembler, referencedSections: Set<SectionState>, used
     else if (!symbols.temporary(id) || symbols.external(id)) push(id);
   }
   madeBefore(symbols.count);
-  for (const id of usedSymbols) if (symbols.temporary(id) && !symbols.external(id) && !early.has(id)) push(id);
+  for (const id of usedSymbols) if (symbols.temporary(id) && !symbols.external(id) && !asm.earlyLabels.has(id)) push(id);
   return out;
 }
 

@@ -167,6 +167,8 @@ const TWO_32 = 0x100000000;
 export class Sink {
   buf = new Uint8Array(32);
   len = 0;
+  /** The REX prefix the last encoding wrote, 0 for none (the assembler's GOTPCRELX choice reads it). */
+  rex = 0;
 
   byte(b: number): void {
     this.buf[this.len++] = b;
@@ -282,6 +284,7 @@ export function encode(input: EncodeInput, address: bigint, out: Sink, fixups: F
   const slots = input.slots;
   const prefixes = input.prefixes;
   out.len = 0;
+  out.rex = 0;
   fixups.count = 0;
   let regField = -1;
   let regOperand: Register | undefined;
@@ -364,8 +367,9 @@ export function encode(input: EncodeInput, address: bigint, out: Sink, fixups: F
     if (prefixes.lock) out.byte(0xf0);
   }
   // A decoded REX byte is kept as written, bits that nothing reads included.
-  if (prefixes.rex !== undefined) out.byte(prefixes.rex | rex);
-  else if (rex !== 0 || forceRex) out.byte(0x40 | rex);
+  if (prefixes.rex !== undefined) out.rex = prefixes.rex | rex;
+  else if (rex !== 0 || forceRex) out.rex = 0x40 | rex;
+  if (out.rex !== 0) out.byte(out.rex);
 
   const opcode = form.opcode;
   for (let i = 0; i < opcode.length - 1; i++) out.byte(opcode[i]!);

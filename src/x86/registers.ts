@@ -64,6 +64,44 @@ for (const r of REGISTERS) byName.set(r.name, r);
 // Spellings GNU as accepts besides the canonical ones.
 for (let n = 0; n < 8; n++) byName.set(`dr${n}`, byName.get(`db${n}`)!);
 
+/**
+ * DWARF register numbers of the x86-64 psABI, by the names as accepts in CFI directives: the
+ * register table's general registers and those of the instruction sets it leaves out.
+ */
+export const DWARF_REGISTER_NUMBERS: ReadonlyMap<string, number> = new Map([
+  ...["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp"].map((name, i) => [name, i] as const),
+  ...range(8, 16).map((i) => [`r${i}`, i] as const),
+  ["rip", 16],
+  ...range(0, 16).map((i) => [`xmm${i}`, 17 + i] as const),
+  ["st", 33],
+  ...range(0, 8).map((i) => [`st${i}`, 33 + i] as const),
+  ...range(0, 8).map((i) => [`mm${i}`, 41 + i] as const),
+  ["rflags", 49],
+  ["eflags", 49],
+  ...["es", "cs", "ss", "ds", "fs", "gs"].map((name, i) => [name, 50 + i] as const),
+  ["fs.base", 58],
+  ["gs.base", 59],
+  ["tr", 62],
+  ["ldtr", 63],
+  ["mxcsr", 64],
+  ["fcw", 65],
+  ["fsw", 66],
+  ...range(16, 32).map((i) => [`xmm${i}`, 67 + i - 16] as const),
+  ...range(0, 8).map((i) => [`k${i}`, 118 + i] as const),
+]);
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+/** Registers of SSE, AVX, MMX, x87 and AVX-512 masks: instruction sets the table leaves out. */
+const UNCOVERED_REGISTER = /^(?:[xyz]mm(?:[12]?\d|3[01])|mm[0-7]|st(?:\([0-7]\))?|k[0-7])$/;
+
+/** Whether `name` (without `%`) is a register of an instruction set the table leaves out. */
+export function isUncoveredRegister(name: string): boolean {
+  return UNCOVERED_REGISTER.test(name.toLowerCase());
+}
+
 /** Looks a register up by its AT&T name without `%` (case-insensitive), or undefined. */
 export function registerByName(name: string): Register | undefined {
   return byName.get(name.toLowerCase());

@@ -13,7 +13,7 @@
  * `symbol±number` is read as it is parsed, anything else becomes an expression tree to fold.
  * `instructionOf` builds the Instruction object of a matched statement when one is wanted.
  */
-import { isGpr, registerByName, REGISTERS, type Register } from "./registers.js";
+import { isGpr, isUncoveredRegister, registerByName, REGISTERS, type Register } from "./registers.js";
 import { allSpellings, formsForMnemonic, FORMS, type Form, type OperandType } from "./table.js";
 import type { Instruction, Operand, Prefixes, SymbolRef } from "./instruction.js";
 import { EncodeInput, MAX_OPERANDS, NO_PREFIXES, OperandSlot, SlotKind } from "./encode.js";
@@ -354,13 +354,11 @@ function parseRegister(text: string, start: number, end: number): Register | Syn
   const name = text.slice(start + 1, nameEnd);
   const known = registerByName(name);
   if (known) return known;
-  if (VECTOR_REGISTER.test(name))
+  if (isUncoveredRegister(name))
     return problem("PV1009", `register '%${name}' belongs to SSE, AVX, MMX or x87, which pvopc's instruction table does not cover (compile C with -mgeneral-regs-only, as the kernel is)`, start, nameEnd);
   return problem("PV1009", `bad register name '%${name}'`, start, nameEnd);
 }
 
-/** Registers of the instruction sets the table leaves out. */
-const VECTOR_REGISTER = /^(?:[xyz]mm(?:[12]?\d|3[01])|mm[0-7]|st(?:\([0-7]\))?|k[0-7])$/;
 
 /**
  * Parses an operand of a regular shape (`%reg`, `$value`, `value`, `value(%base,%index,scale)`
